@@ -1,0 +1,126 @@
+import Foundation
+import SQLKit
+import Storage
+import ZhengtongCore
+
+/// The directory's actions and reads. Knows nothing of HTTP: callers pass a `Viewer` and get domain
+/// values or a `DomainError`.
+public struct DirectoryService: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+
+    public init(database: any Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    public func viewer(personId: String) async throws -> Viewer? {
+        try await database.read { db in try await DirectoryQueries.viewer(db, personId: personId) }
+    }
+
+    // MARK: Regions
+
+    public func region(_ code: String) async throws -> Region {
+        guard let r = try await database.read({ db in try await DirectoryQueries.region(db, code) }) else {
+            throw DomainError.notFound("region")
+        }
+        return r
+    }
+
+    public func regionChildren(_ code: String, page: PageRequest) async throws -> Page<Region> {
+        _ = try await region(code)
+        let rows = try await database.read { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Rows.regionColumns) FROM regions WHERE parent_code = \(bind: code)
+                ORDER BY code LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                """).all().map(Rows.region)
+        }
+        return page.page(rows)
+    }
+
+    /// Units located in exactly this region that the viewer may see.
+    public func unitsIn(region code: String, viewer: Viewer, page: PageRequest) async throws -> Page<Org> {
+        _ = try await region(code)
+        let rows = try await database.read { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs
+                WHERE region_code = \(bind: code) AND kind = 'unit' AND \(Self.orgVisible(viewer))
+                ORDER BY display_order, name, id LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                """).all().map { try Rows.org($0) }
+        }
+        return page.page(rows)
+    }
+
+    // MARK: Orgs
+
+    /// SQL condition: the org row (unaliased) is visible to the viewer.
+    static func orgVisible(_ v: Viewer) -> SQLQueryString {
+        let inside = v.insidePaths
+        var s: SQLQueryString = "(hidden_scope IS NULL"
+        if !inside.isEmpty { s += " OR hidden_scope IN (\(binds: inside))" }
+        if v.scope.global {
+            s += " OR 1=1"
+        } else if !v.scope.isEmpty {
+            s += " OR " + PrivacySQL.under("path", v.scope.orgPaths) + " OR " + PrivacySQL.under("region_code", v.scope.regionPrefixes)
+        }
+        return s + ")"
+    }
+
+    /// The org if it exists and the viewer may see it; a hidden org is simply not found.
+    public func org(_ id: String, viewer: Viewer) async throws -> Org {
+        guard ID.isValid(id), let o = try await database.read({ db in try await DirectoryQueries.org(db, id) }),
+              Privacy.canSee(org: o, viewer: viewer) else {
+            throw DomainError.notFound("org")
+        }
+        return o
+    }
+
+    public func orgChildren(_ id: String, viewer: Viewer, page: PageRequest) async throws -> Page<Org> {
+        _ = try await org(id, viewer: viewer)
+        let rows = try await database.read { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE parent_id = \(bind: id) AND \(Self.orgVisible(viewer))
+                ORDER BY display_order, name, id LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                """).all().map { try Rows.org($0) }
+        }
+        return page.page(rows)
+    }
+
+    /// People holding a position in the org (or its subtree), as the viewer may see them.
+    public func members(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
+        let o = try await org(id, viewer: viewer)
+        let inOrg: SQLQueryString = recursive ? PrivacySQL.under("vx.org_path", [o.path]) : "vx.org_id = \(bind: o.id)"
+        return try await database.read { db in
+            let people = try await db.raw("""
+                SELECT \(unsafeRaw: Rows.personColumns) FROM people p
+                WHERE \(PrivacySQL.personVisible("p", viewer, positionFilter: inOrg))
+                ORDER BY (SELECT MIN(vx.display_order) FROM positions vx WHERE vx.person_id = p.id AND \(inOrg)), p.pinyin_compact, p.id
+                LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                """).all().map(Rows.person)
+            let pageOfPeople = page.page(people)
+            let views = try await DirectoryQueries.views(db, people: pageOfPeople.items, viewer: viewer)
+            return Page(items: views, nextCursor: pageOfPeople.nextCursor)
+        }
+    }
+
+    // MARK: People
+
+    public func person(_ id: String, viewer: Viewer) async throws -> PersonView {
+        try await database.read { db in
+            guard ID.isValid(id), let p = try await DirectoryQueries.person(db, id) else { throw DomainError.notFound("person") }
+            let positions = try await DirectoryQueries.positions(db, personIds: [id])
+            guard Privacy.canSee(person: p, positions: positions, viewer: viewer) else { throw DomainError.notFound("person") }
+            return try await DirectoryQueries.views(db, people: [p], viewer: viewer)[0]
+        }
+    }
+
+    /// The viewer's own record with every position and grant (GET /me).
+    public func me(_ viewer: Viewer) async throws -> (PersonView, [Grant]) {
+        let view = try await person(viewer.personId, viewer: viewer)
+        let grants = try await database.read { db in
+            try await db.raw("SELECT id, person_id, role, org_id, region_code, created_at FROM grants WHERE person_id = \(bind: viewer.personId) ORDER BY id")
+                .all().map(GrantRows.grant)
+        }
+        return (view, grants)
+    }
+}

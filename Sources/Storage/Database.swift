@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import SQLKit
+
+public enum Dialect: String, Sendable {
+    case sqlite, postgres
+}
+
+/// The one storage abstraction every store is written against. Queries are SQLKit query strings with
+/// bound parameters, written once and run unchanged on SQLite and PostgreSQL; the few places where the
+/// two differ (DDL types, bulk-load tuning) ask `dialect`.
+public protocol Database: Sendable {
+    var dialect: Dialect { get }
+    var logger: Logger { get }
+    /// Runs read-only work on a connection from the pool.
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Background work the database needs while open (PostgreSQL's pool); returns when cancelled.
+    func run() async
+    func close() async
+}
+
+extension Database {
+    public func ping() async throws {
+        try await read { db in _ = try await db.raw("SELECT 1 AS one").all() }
+    }
+}
+
+public enum StorageError: Error, CustomStringConvertible {
+    case badURL(String)
+    case migration(String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let s): "unsupported database URL \(s): use sqlite://PATH or postgres://user:pass@host:port/db"
+        case .migration(let s): "migration failed: \(s)"
+        }
+    }
+}
+
+/// Parsed `--database` value.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(host: String, port: Int, username: String, password: String?, database: String)
+
+    public init(url: String) throws {
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw StorageError.badURL(url) }
+            self = .sqlite(path: path)
+        } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            guard let c = URLComponents(string: url), let host = c.host, !host.isEmpty else {
+                throw StorageError.badURL(url)
+            }
+            let db = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+            self = .postgres(host: host, port: c.port ?? 5432, username: c.user ?? "postgres",
+                             password: c.password?.removingPercentEncoding, database: db.isEmpty ? "postgres" : db)
+        } else {
+            throw StorageError.badURL(url)
+        }
+    }
+
+    /// The location without its password, safe to log.
+    public var redacted: String {
+        switch self {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let host, let port, let user, _, let db): "postgres://\(user)@\(host):\(port)/\(db)"
+        }
+    }
+}
+
+public enum Databases {
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> any Database {
+        switch location {
+        case .sqlite(let path):
+            return try await SQLiteStore.open(path: path, logger: logger)
+        case .postgres(let host, let port, let user, let password, let database):
+            return PostgresStore(host: host, port: port, username: user, password: password, database: database, logger: logger)
+        }
+    }
+
+    /// Opens a database for the lifetime of `body`, running its background work alongside, then closes it.
+    public static func with<T: Sendable>(
+        _ location: DatabaseLocation, logger: Logger, _ body: (any Database) async throws -> T
+    ) async throws -> T {
+        let db = try await open(location, logger: logger)
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await db.run() }
+                defer { group.cancelAll() }
+                return try await body(db)
+            }
+            await db.close()
+            return result
+        } catch {
+            await db.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL through postgres-nio's pooled client. Several Zhengtong nodes may share one database.
+public final class PostgresStore: Database {
+    public let dialect = Dialect.postgres
+    public let logger: Logger
+    let client: PostgresClient
+
+    public init(host: String, port: Int, username: String, password: String?, database: String,
+                maxConnections: Int = 20, logger: Logger) {
+        var config = PostgresClient.Configuration(host: host, port: port, username: username, password: password,
+                                                  database: database, tls: .disable)
+        config.options.maximumConnections = maxConnections
+        config.options.minimumConnections = 0
+        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in
+            try await body(conn.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in
+            let db = conn.sql(queryLogLevel: nil)
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func run() async {
+        await client.run()
+    }
+
+    public func close() async {}
+}

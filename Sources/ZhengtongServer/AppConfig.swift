@@ -1,0 +1,68 @@
+import Foundation
+
+/// Every setting the server reads, resolved in one place: command-line flags > `ZHENGTONG_*` environment
+/// > config file (JSON) > defaults.
+public struct AppConfig: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = "sqlite://./data/zhengtong.sqlite"
+    /// Demo data to load into an empty directory before serving ("county", "city", "province"), if any.
+    public var demo: String? = nil
+    /// The root administrator's password on first start; generated and printed once if unset.
+    public var adminPassword: String? = nil
+    /// scrypt cost as log2(N). 14 (16 MiB per hash) in production; tests lower it.
+    public var passwordLogN = 14
+    public var sessionHours = 336
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
+    static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level"]
+
+    /// Resolves the configuration. `flags` holds only what was given on the command line.
+    public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
+        var values: [String: String] = [:]
+        let file = configFile ?? environment["ZHENGTONG_CONFIG"]
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError.unreadable(file) }
+            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw ConfigError.malformed(file) }
+            for (k, v) in obj {
+                guard keys.contains(k) else { throw ConfigError.unknownKey(k) }
+                values[k] = "\(v)"
+            }
+        }
+        for k in keys {
+            if let v = environment["ZHENGTONG_" + k.uppercased()], !v.isEmpty { values[k] = v }
+        }
+        for (k, v) in flags { values[k] = v }
+
+        var c = AppConfig()
+        if let v = values["host"] { c.host = v }
+        if let v = values["port"] { c.port = try int(v, "port", 0...65535) }
+        if let v = values["database"] { c.database = v }
+        if let v = values["demo"], !v.isEmpty, v != "false" { c.demo = v == "true" ? "county" : v }
+        if let v = values["admin_password"] { c.adminPassword = v }
+        if let v = values["password_log_n"] { c.passwordLogN = try int(v, "password_log_n", 10...20) }
+        if let v = values["session_hours"] { c.sessionHours = try int(v, "session_hours", 1...24 * 365) }
+        if let v = values["log_level"] { c.logLevel = v }
+        return c
+    }
+
+    static func int(_ s: String, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(s), range.contains(n) else { throw ConfigError.badValue(key, s) }
+        return n
+    }
+}
+
+public enum ConfigError: Error, CustomStringConvertible {
+    case unreadable(String), malformed(String), unknownKey(String), badValue(String, String)
+    public var description: String {
+        switch self {
+        case .unreadable(let f): "cannot read config file \(f)"
+        case .malformed(let f): "config file \(f) is not a JSON object"
+        case .unknownKey(let k): "unknown config key \(k)"
+        case .badValue(let k, let v): "bad value \(v) for \(k)"
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Accounts
+import Directory
+import Foundation
+import Hummingbird
+import NIOCore
+import ZhengtongCore
+
+/// Per-request context: where the request came from and, once authenticated, who sent it.
+public struct AppContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public var session: Authenticated?
+    public var viewer: Viewer?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Bodies over 1 MiB are refused with 413 before they are read.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    public var requestDecoder: APIDecoder { APIDecoder() }
+    public var responseEncoder: APIEncoder { APIEncoder() }
+
+    public var clientAddress: String? { remoteAddress?.ipAddress }
+
+    /// The authenticated viewer; routes behind `AuthMiddleware` always have one.
+    public func requireViewer() throws -> Viewer {
+        guard let viewer else { throw DomainError.unauthenticated }
+        return viewer
+    }
+}
+
+
+/// JSON with snake_case keys and ISO 8601 dates, both ways.
+public struct APIDecoder: RequestDecoder {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        d.dateDecodingStrategy = .iso8601
+        return try d.decode(T.self, from: Data(buffer: buffer))
+    }
+}
+
+public struct APIEncoder: ResponseEncoder {
+    static func make() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.withoutEscapingSlashes]
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(date.iso8601)
+        }
+        return e
+    }
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        let data = try Self.make().encode(value)
+        var buffer = ByteBuffer()
+        buffer.writeBytes(data)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
+}

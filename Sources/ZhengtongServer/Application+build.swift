@@ -1,0 +1,84 @@
+import Accounts
+import DemoData
+import Directory
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Storage
+import ZhengtongCore
+
+/// The shared parts every handler uses, built once by the composition root.
+public struct AppServices: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+    public let hasher: PasswordHasher
+    public let directory: DirectoryService
+    public let accounts: AccountService
+
+    public init(database: any Database, clock: any WallClock, config: AppConfig) {
+        self.database = database
+        self.clock = clock
+        self.hasher = PasswordHasher(logN: config.passwordLogN)
+        self.directory = DirectoryService(database: database, clock: clock)
+        var accountsConfig = AccountsConfig()
+        accountsConfig.sessionLifetime = TimeInterval(config.sessionHours) * 3600
+        self.accounts = AccountService(database: database, clock: clock, hasher: hasher, config: accountsConfig)
+    }
+}
+
+/// Keeps the database's background work running for the server's lifetime and closes it on shutdown.
+struct DatabaseService: Service {
+    let database: any Database
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await database.run()
+        } onGracefulShutdown: {}
+        await database.close()
+    }
+}
+
+/// The composition root: every integration test builds the server through this, as `zhengtong serve` does.
+/// Before the server accepts connections it migrates the database, creates the root administrator on an
+/// empty one, and loads demo data if asked.
+public func buildApplication(
+    _ config: AppConfig, clock: any WallClock = SystemClock(), logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    var baseLogger = logger ?? Logger(label: "zhengtong")
+    baseLogger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+    let logger = baseLogger
+    let location = try DatabaseLocation(url: config.database)
+    let database = try await Databases.open(location, logger: logger)
+    let services = AppServices(database: database, clock: clock, config: config)
+
+    let router = Router(context: AppContext.self)
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(database: database).register(on: router)
+    APIRoutes(services: services).register(on: router)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
+        services: [DatabaseService(database: database)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+    app.beforeServerStarts {
+        let applied = try await Migrations.migrate(database)
+        if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+        let boot = try await Bootstrap.ensureRootAdmin(database: database, hasher: services.hasher, clock: clock, password: config.adminPassword)
+        if let pw = boot.generatedPassword {
+            // Shown once, on the terminal only: it is never stored in clear or logged again.
+            print("Root administrator created: username 'admin', password '\(pw)' (shown once; change it or set ZHENGTONG_ADMIN_PASSWORD)")
+        } else if boot.created {
+            logger.info("root administrator 'admin' created with the password from ZHENGTONG_ADMIN_PASSWORD")
+        }
+        if let demo = config.demo {
+            guard let size = DemoSize(rawValue: demo) else { throw ConfigError.badValue("demo", demo) }
+            try await DemoLoader.loadIfEmpty(database: database, size: size, hasher: services.hasher, clock: clock, logger: logger)
+        }
+        logger.info("zhengtong ready", metadata: ["database": "\(location.redacted)", "address": "http://\(config.host):\(config.port)"])
+    }
+    return app
+}

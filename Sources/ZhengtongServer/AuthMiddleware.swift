@@ -1,0 +1,26 @@
+import Accounts
+import Directory
+import Hummingbird
+import ZhengtongCore
+
+/// Requires a live bearer token and loads the viewer (positions and admin scope) for the privacy rules.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let accounts: AccountService
+    let directory: DirectoryService
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw DomainError.unauthenticated
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let auth = try await accounts.authenticate(token: token),
+              let viewer = try await directory.viewer(personId: auth.personId) else {
+            throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
+        }
+        var ctx = context
+        ctx.session = auth
+        ctx.viewer = viewer
+        return try await next(request, ctx)
+    }
+}

@@ -1,0 +1,175 @@
+import Accounts
+import Audit
+import Directory
+import Foundation
+import Hummingbird
+import ZhengtongCore
+
+/// HTTP handlers: decode, call one domain action, encode. No rules live here.
+struct APIRoutes {
+    let services: AppServices
+
+    var directory: DirectoryService { services.directory }
+    var accounts: AccountService { services.accounts }
+
+    func register(on router: Router<AppContext>) {
+        let api = router.group("api/v1")
+        api.post("auth/login", use: login)
+
+        let authed = api.group().add(middleware: AuthMiddleware(accounts: accounts, directory: directory))
+        authed.post("auth/logout") { _, ctx -> Response in
+            try await accounts.logout(ctx.session!, actor: try ctx.requireViewer().acting.from(ctx.clientAddress))
+            return Response(status: .noContent)
+        }
+        authed.get("me") { _, ctx in
+            let (view, grants) = try await directory.me(try ctx.requireViewer())
+            return PersonDTO(v: view, grants: grants.map(GrantDTO.init))
+        }
+        authed.get("me/sessions") { _, ctx in
+            PageDTO(items: try await accounts.sessions(of: ctx.session!).map(SessionDTO.init), nextCursor: nil)
+        }
+        authed.delete("me/sessions/:id") { _, ctx -> Response in
+            let viewer = try ctx.requireViewer()
+            try await accounts.revoke(sessionId: try ctx.parameters.require("id"), of: viewer.personId, actor: viewer.acting.from(ctx.clientAddress))
+            return Response(status: .noContent)
+        }
+
+        // Regions
+        authed.post("regions") { req, ctx in
+            let body = try await req.decode(as: RegionRequest.self, context: ctx)
+            let r = try await directory.createRegion(NewRegion(code: body.code, name: body.name, level: body.level, parentCode: body.parentCode),
+                                                     by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Created(value: RegionDTO(r))
+        }
+        authed.get("regions/:code") { _, ctx in RegionDTO(try await directory.region(try ctx.parameters.require("code"))) }
+        authed.get("regions/:code/children") { req, ctx in
+            PageDTO(try await directory.regionChildren(try ctx.parameters.require("code"), page: try pageRequest(req)), RegionDTO.init)
+        }
+        authed.get("regions/:code/orgs") { req, ctx in
+            PageDTO(try await directory.unitsIn(region: try ctx.parameters.require("code"), viewer: try ctx.requireViewer(),
+                                                page: try pageRequest(req)), OrgDTO.init)
+        }
+
+        // Orgs
+        authed.post("orgs") { req, ctx in
+            let body = try await req.decode(as: OrgRequest.self, context: ctx)
+            return Created(value: OrgDTO(org: try await directory.createOrg(body.domain, by: try ctx.requireViewer(), from: ctx.clientAddress)))
+        }
+        authed.get("orgs/:id") { _, ctx in OrgDTO(org: try await directory.org(try ctx.parameters.require("id"), viewer: try ctx.requireViewer())) }
+        authed.patch("orgs/:id") { req, ctx in
+            let body = try await req.decode(as: OrgPatchRequest.self, context: ctx)
+            return OrgDTO(org: try await directory.updateOrg(try ctx.parameters.require("id"), body.domain, by: try ctx.requireViewer(),
+                                                             from: ctx.clientAddress))
+        }
+        authed.delete("orgs/:id") { _, ctx -> Response in
+            try await directory.deleteOrg(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Response(status: .noContent)
+        }
+        authed.get("orgs/:id/children") { req, ctx in
+            PageDTO(try await directory.orgChildren(try ctx.parameters.require("id"), viewer: try ctx.requireViewer(), page: try pageRequest(req)),
+                    { OrgDTO(org: $0) })
+        }
+        authed.get("orgs/:id/members") { req, ctx in
+            let recursive = try boolParam(req, "recursive") ?? false
+            return PageDTO(try await directory.members(try ctx.parameters.require("id"), recursive: recursive, viewer: try ctx.requireViewer(),
+                                                       page: try pageRequest(req)), { PersonDTO(v: $0) })
+        }
+
+        // People
+        authed.post("people") { req, ctx in
+            let body = try await req.decode(as: PersonRequest.self, context: ctx)
+            return Created(value: PersonDTO(v: try await directory.createPerson(body.domain, hasher: services.hasher, by: try ctx.requireViewer(),
+                                                                                from: ctx.clientAddress)))
+        }
+        authed.get("people") { req, ctx in
+            let q = req.uri.queryParameters
+            let query = PeopleQuery(q: q["q"].map(String.init), region: q["region"].map(String.init), org: q["org"].map(String.init),
+                                    line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
+            return PageDTO(try await directory.search(query, viewer: try ctx.requireViewer(), page: try pageRequest(req, defaultLimit: 20)),
+                           { PersonDTO(v: $0) })
+        }
+        authed.get("people/:id") { _, ctx in
+            PersonDTO(v: try await directory.person(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
+        }
+        authed.patch("people/:id") { req, ctx in
+            let body = try await req.decode(as: PersonPatchRequest.self, context: ctx)
+            return PersonDTO(v: try await directory.updatePerson(try ctx.parameters.require("id"), body.patch, hasher: services.hasher,
+                                                                 by: try ctx.requireViewer(), from: ctx.clientAddress))
+        }
+        authed.delete("people/:id") { _, ctx -> Response in
+            try await directory.disablePerson(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Response(status: .noContent)
+        }
+        authed.post("people/:id/positions") { req, ctx in
+            let body = try await req.decode(as: PositionRequest.self, context: ctx)
+            return Created(value: PositionDTO(p: try await directory.createPosition(personId: try ctx.parameters.require("id"), body.domain,
+                                                                                      by: try ctx.requireViewer(), from: ctx.clientAddress)))
+        }
+        authed.patch("positions/:id") { req, ctx in
+            let b = try await req.decode(as: PositionPatchRequest.self, context: ctx)
+            return PositionDTO(p: try await directory.updatePosition(try ctx.parameters.require("id"), title: b.title, leader: b.leader,
+                                                                     roles: b.roles, main: b.main, order: b.order,
+                                                                     by: try ctx.requireViewer(), from: ctx.clientAddress))
+        }
+        authed.delete("positions/:id") { _, ctx -> Response in
+            try await directory.deletePosition(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Response(status: .noContent)
+        }
+
+        // Administration
+        authed.post("admin/grants") { req, ctx in
+            let b = try await req.decode(as: GrantRequest.self, context: ctx)
+            return Created(value: GrantDTO(g: try await directory.createGrant(personId: b.personId, role: b.role, orgId: b.orgId,
+                                                                             regionCode: b.regionCode, by: try ctx.requireViewer(),
+                                                                             from: ctx.clientAddress)))
+        }
+        authed.get("admin/grants") { req, ctx in
+            PageDTO(try await directory.grants(viewer: try ctx.requireViewer(), page: try pageRequest(req)), GrantDTO.init)
+        }
+        authed.delete("admin/grants/:id") { _, ctx -> Response in
+            try await directory.revokeGrant(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Response(status: .noContent)
+        }
+        authed.get("admin/audit") { req, ctx in
+            // The audit log spans every scope, so only the root administrator reads it.
+            guard try ctx.requireViewer().scope.global else { throw DomainError.forbidden }
+            let page = try pageRequest(req)
+            let after: Int? = try req.uri.queryParameters["cursor"].map { c in
+                guard let n = Int(c), n > 0 else { throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued") }
+                return n
+            }
+            let rows = try await AuditLog.list(services.database, afterSeq: after, limit: page.limit)
+            return PageDTO(items: rows.map(AuditDTO.init), nextCursor: rows.count == page.limit ? rows.last.map { String($0.seq) } : nil)
+        }
+    }
+
+    @Sendable func login(_ req: Request, _ ctx: AppContext) async throws -> LoginDTO {
+        let body = try await req.decode(as: LoginRequest.self, context: ctx)
+        let result = try await accounts.login(identifier: body.username, password: body.password,
+                                              userAgent: req.headers[.userAgent], address: ctx.clientAddress)
+        let viewer = try await directory.viewer(personId: result.personId)!
+        let view = try await directory.person(result.personId, viewer: viewer)
+        return LoginDTO(token: result.token, expiresAt: result.expiresAt, person: PersonDTO(v: view))
+    }
+}
+
+struct LoginDTO: ResponseEncodable { var token: String; var expiresAt: Date; var person: PersonDTO }
+
+func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
+    let q = req.uri.queryParameters
+    var limit: Int? = nil
+    if let l = q["limit"] {
+        guard let n = Int(l) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
+        limit = n
+    }
+    return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit)
+}
+
+func boolParam(_ req: Request, _ name: String) throws -> Bool? {
+    guard let v = req.uri.queryParameters[name[...]].map(String.init) else { return nil }
+    switch v {
+    case "true", "1": return true
+    case "false", "0": return false
+    default: throw DomainError(.badRequest, "invalid_\(name)", "\(name) must be true or false")
+    }
+}
