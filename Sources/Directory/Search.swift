@@ -46,17 +46,17 @@ extension DirectoryService {
             conditions.append("p.rank = \(bind: rank)")
         }
         let q = (query.q ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        var exact: SQLQueryString = "0"
+        var order: SQLQueryString = "p.pinyin_compact, p.id"
         if !q.isEmpty {
             guard q.count <= 100 else { throw DomainError(.badRequest, "invalid_q", "q is longer than 100 characters") }
             conditions.append(Self.matches(q, viewer: viewer))
-            exact = "CASE WHEN p.name = \(bind: q) THEN 1 ELSE 0 END"
+            order = "CASE WHEN p.name = \(bind: q) THEN 0 ELSE 1 END, p.pinyin_compact, p.id"
         }
         let whereClause = conditions.joined(separator: " AND ")
         return try await database.read { db in
             let people = try await db.raw("""
                 SELECT \(unsafeRaw: Rows.personColumns) FROM people p WHERE \(whereClause)
-                ORDER BY \(exact) DESC, p.pinyin_compact, p.id LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                ORDER BY \(order) LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
                 """).all().map(Rows.person)
             let pageOfPeople = page.page(people)
             let views = try await DirectoryQueries.views(db, people: pageOfPeople.items, viewer: viewer)

@@ -85,8 +85,10 @@ public final class SQLiteStore: Database {
         }
     }
 
+    /// Closes through the future-based API, which (unlike the async one) still runs when the closing
+    /// task is already cancelled, as it is when a server shuts down after a failure.
     public func close() async {
-        for r in readers { try? await r.close() }
-        try? await writer.close()
+        for r in readers { try? await r.close().get() }
+        try? await writer.close().get()
     }
 }

@@ -28,12 +28,15 @@ public struct AppServices: Sendable {
 }
 
 /// Keeps the database's background work running for the server's lifetime and closes it on shutdown.
+/// The server is listed after it, so the service group stops the server first and the database last.
 struct DatabaseService: Service {
     let database: any Database
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await database.run()
-        } onGracefulShutdown: {}
+        await withDiscardingTaskGroup { group in
+            group.addTask { await database.run() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await database.close()
     }
 }

@@ -27,7 +27,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 return Self.errorResponse(status: e.status, code: "http_\(e.status.code)", message: e.body ?? e.status.reasonPhrase)
             }
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"])
+            // Storage and framework errors carry no request data or secrets, so they are logged whole.
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return Self.errorResponse(status: .internalServerError, code: "internal", message: "internal error")
         }
     }

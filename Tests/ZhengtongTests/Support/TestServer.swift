@@ -38,7 +38,8 @@ struct API: Sendable {
             buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
             headers[.contentType] = "application/json"
         }
-        return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { r in
+        let uri = path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path
+        return try await client.execute(uri: uri, method: method, headers: headers, body: buffer) { r in
             let data = Data(buffer: r.body)
             let json = data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data)
             return Reply(status: r.status, json: json, headers: r.headers)

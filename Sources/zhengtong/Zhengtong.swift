@@ -10,6 +10,7 @@ import Storage
 import ZhengtongCore
 import ZhengtongServer
 
+@main
 struct Zhengtong: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zhengtong",
@@ -153,4 +154,3 @@ struct AuditCommand: AsyncParsableCommand {
     }
 }
 
-await Zhengtong.main()
