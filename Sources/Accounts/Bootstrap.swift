@@ -24,7 +24,9 @@ public enum Bootstrap {
             let now = clock.now()
             var adminId: String
             if let row = try await db.raw("SELECT id FROM people WHERE username = 'admin'").first() {
+                // An existing 'admin' becomes root with the password shown or configured now, never an old one.
                 adminId = try row.decode(column: "id", as: String.self)
+                try await db.raw("UPDATE people SET password_hash = \(bind: try hasher.hash(pw)), status = 'active' WHERE id = \(bind: adminId)").run()
             } else {
                 adminId = ID.make(at: now)
                 try await db.raw("""

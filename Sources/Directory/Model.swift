@@ -96,6 +96,7 @@ public struct Org: Codable, Sendable, Equatable {
 
     /// The derived columns of a child, given its parent (nil for a unit).
     public mutating func derive(from parent: Org?) {
+        parentId = parent?.id
         path = (parent?.path ?? "/") + id + "/"
         hiddenScope = hidden ? path : parent?.hiddenScope
         restrictScope = visibility == .selfOnly ? path : parent?.restrictScope

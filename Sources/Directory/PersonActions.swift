@@ -99,6 +99,9 @@ extension DirectoryService {
         let passwordHash = try patch.password.map { try hasher.hash(try Validate.password($0)) }
         return try await database.transaction { db in
             let (before, _) = try await administeredPerson(db, id, viewer)
+            if status == .disabled && id == viewer.personId {
+                throw DomainError(.conflict, "cannot_disable_self", "you cannot disable your own account")
+            }
             var p = before
             if let name {
                 let fresh = Person(id: p.id, name: name, username: p.username)

@@ -24,8 +24,9 @@ public enum Validate {
         let u = s.trimmingCharacters(in: .whitespaces).lowercased()
         guard (2...64).contains(u.count), u.unicodeScalars.allSatisfy({
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
-        }), u.unicodeScalars.first.map({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) == true else {
-            throw DomainError.invalid("username", "username must be 2 to 64 characters: a-z, 0-9, '.', '_' or '-'")
+        }), u.unicodeScalars.first.map({ ("a"..."z").contains($0) }) == true else {
+            // Starting with a letter keeps usernames apart from mobile numbers, which also sign in.
+            throw DomainError.invalid("username", "username must be 2 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter")
         }
         return u
     }

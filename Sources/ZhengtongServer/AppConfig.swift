@@ -41,7 +41,7 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["host"] { c.host = v }
         if let v = values["port"] { c.port = try int(v, "port", 0...65535) }
         if let v = values["database"] { c.database = v }
-        if let v = values["demo"], !v.isEmpty, v != "false" { c.demo = v == "true" ? "county" : v }
+        if let v = values["demo"], !["", "false", "0"].contains(v) { c.demo = ["true", "1"].contains(v) ? "county" : v }
         if let v = values["admin_password"] { c.adminPassword = v }
         if let v = values["password_log_n"] { c.passwordLogN = try int(v, "password_log_n", 10...20) }
         if let v = values["session_hours"] { c.sessionHours = try int(v, "session_hours", 1...24 * 365) }

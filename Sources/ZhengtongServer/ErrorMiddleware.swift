@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import Storage
 import ZhengtongCore
 
 /// Turns every error into the one JSON shape `{"error": {"code", "message"}}` with the right status.
@@ -15,6 +17,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(e)
         } catch let e as DecodingError {
             return Self.response(Self.describe(e))
+        } catch is NIOTooManyBytesError {
+            return Self.response(DomainError(.payloadTooLarge, "body_too_large", "request body is larger than 1 MiB"))
+        } catch let error where StorageErrors.isUniqueViolation(error) {
+            // Two writers raced past the same uniqueness check; the loser gets what it would have got a moment later.
+            return Self.response(DomainError(.conflict, "conflict", "a record with these unique values already exists"))
         } catch let e as HTTPError {
             switch e.status {
             case .contentTooLarge:

@@ -131,15 +131,23 @@ struct APIRoutes {
             return Response(status: .noContent)
         }
         authed.get("admin/audit") { req, ctx in
-            // The audit log spans every scope, so only the root administrator reads it.
+            // The audit log spans every scope, so only the root administrator reads it. Its cursor is the
+            // sequence number to continue below (newest first), so pages stay stable while rows are appended.
             guard try ctx.requireViewer().scope.global else { throw DomainError.forbidden }
-            let page = try pageRequest(req)
-            let after: Int? = try req.uri.queryParameters["cursor"].map { c in
+            let q = req.uri.queryParameters
+            let limit = try q["limit"].map { l -> Int in
+                guard let n = Int(l), (1...PageRequest.maxLimit).contains(n) else {
+                    throw DomainError(.badRequest, "invalid_limit", "limit must be between 1 and \(PageRequest.maxLimit)")
+                }
+                return n
+            } ?? 50
+            let before: Int? = try q["cursor"].map { c in
                 guard let n = Int(c), n > 0 else { throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued") }
                 return n
             }
-            let rows = try await AuditLog.list(services.database, afterSeq: after, limit: page.limit)
-            return PageDTO(items: rows.map(AuditDTO.init), nextCursor: rows.count == page.limit ? rows.last.map { String($0.seq) } : nil)
+            let rows = try await AuditLog.list(services.database, afterSeq: before, limit: limit + 1)
+            let page = Array(rows.prefix(limit))
+            return PageDTO(items: page.map(AuditDTO.init), nextCursor: rows.count > limit ? page.last.map { String($0.seq) } : nil)
         }
     }
 
