@@ -20,7 +20,6 @@ public struct AppContext: RequestContext, RemoteAddressRequestContext {
     /// Bodies over 1 MiB are refused with 413 before they are read.
     public var maxUploadSize: Int { 1 << 20 }
 
-    public var requestDecoder: APIDecoder { APIDecoder() }
     public var responseEncoder: APIEncoder { APIEncoder() }
 
     public var clientAddress: String? { remoteAddress?.ipAddress }
@@ -33,17 +32,7 @@ public struct AppContext: RequestContext, RemoteAddressRequestContext {
 }
 
 
-/// JSON with snake_case keys and ISO 8601 dates, both ways.
-public struct APIDecoder: RequestDecoder {
-    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        d.dateDecodingStrategy = .iso8601
-        return try d.decode(T.self, from: Data(buffer: buffer))
-    }
-}
-
+/// JSON responses with snake_case keys and ISO 8601 dates.
 public struct APIEncoder: ResponseEncoder {
     static func make() -> JSONEncoder {
         let e = JSONEncoder()
@@ -61,5 +50,16 @@ public struct APIEncoder: ResponseEncoder {
         var buffer = ByteBuffer()
         buffer.writeBytes(data)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
+}
+
+extension Request {
+    /// Decodes the JSON body, letting `DecodingError` through (Hummingbird's own `decode` flattens it
+    /// into a bare 400) so the error middleware can name the offending field.
+    mutating func json<T: Decodable>(_ type: T.Type, context: AppContext) async throws -> T {
+        let buffer = try await collectBody(upTo: context.maxUploadSize)
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return try d.decode(T.self, from: Data(buffer: buffer))
     }
 }

@@ -35,8 +35,9 @@ struct APIRoutes {
         }
 
         // Regions
-        authed.post("regions") { req, ctx in
-            let body = try await req.decode(as: RegionRequest.self, context: ctx)
+        authed.post("regions") { request, ctx in
+            var req = request
+            let body = try await req.json(RegionRequest.self, context: ctx)
             let r = try await directory.createRegion(NewRegion(code: body.code, name: body.name, level: body.level, parentCode: body.parentCode),
                                                      by: try ctx.requireViewer(), from: ctx.clientAddress)
             return Created(value: RegionDTO(r))
@@ -51,13 +52,15 @@ struct APIRoutes {
         }
 
         // Orgs
-        authed.post("orgs") { req, ctx in
-            let body = try await req.decode(as: OrgRequest.self, context: ctx)
+        authed.post("orgs") { request, ctx in
+            var req = request
+            let body = try await req.json(OrgRequest.self, context: ctx)
             return Created(value: OrgDTO(org: try await directory.createOrg(body.domain, by: try ctx.requireViewer(), from: ctx.clientAddress)))
         }
         authed.get("orgs/:id") { _, ctx in OrgDTO(org: try await directory.org(try ctx.parameters.require("id"), viewer: try ctx.requireViewer())) }
-        authed.patch("orgs/:id") { req, ctx in
-            let body = try await req.decode(as: OrgPatchRequest.self, context: ctx)
+        authed.patch("orgs/:id") { request, ctx in
+            var req = request
+            let body = try await req.json(OrgPatchRequest.self, context: ctx)
             return OrgDTO(org: try await directory.updateOrg(try ctx.parameters.require("id"), body.domain, by: try ctx.requireViewer(),
                                                              from: ctx.clientAddress))
         }
@@ -76,8 +79,9 @@ struct APIRoutes {
         }
 
         // People
-        authed.post("people") { req, ctx in
-            let body = try await req.decode(as: PersonRequest.self, context: ctx)
+        authed.post("people") { request, ctx in
+            var req = request
+            let body = try await req.json(PersonRequest.self, context: ctx)
             return Created(value: PersonDTO(v: try await directory.createPerson(body.domain, hasher: services.hasher, by: try ctx.requireViewer(),
                                                                                 from: ctx.clientAddress)))
         }
@@ -91,8 +95,9 @@ struct APIRoutes {
         authed.get("people/:id") { _, ctx in
             PersonDTO(v: try await directory.person(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
         }
-        authed.patch("people/:id") { req, ctx in
-            let body = try await req.decode(as: PersonPatchRequest.self, context: ctx)
+        authed.patch("people/:id") { request, ctx in
+            var req = request
+            let body = try await req.json(PersonPatchRequest.self, context: ctx)
             return PersonDTO(v: try await directory.updatePerson(try ctx.parameters.require("id"), body.patch, hasher: services.hasher,
                                                                  by: try ctx.requireViewer(), from: ctx.clientAddress))
         }
@@ -100,13 +105,15 @@ struct APIRoutes {
             try await directory.disablePerson(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
             return Response(status: .noContent)
         }
-        authed.post("people/:id/positions") { req, ctx in
-            let body = try await req.decode(as: PositionRequest.self, context: ctx)
+        authed.post("people/:id/positions") { request, ctx in
+            var req = request
+            let body = try await req.json(PositionRequest.self, context: ctx)
             return Created(value: PositionDTO(p: try await directory.createPosition(personId: try ctx.parameters.require("id"), body.domain,
                                                                                       by: try ctx.requireViewer(), from: ctx.clientAddress)))
         }
-        authed.patch("positions/:id") { req, ctx in
-            let b = try await req.decode(as: PositionPatchRequest.self, context: ctx)
+        authed.patch("positions/:id") { request, ctx in
+            var req = request
+            let b = try await req.json(PositionPatchRequest.self, context: ctx)
             return PositionDTO(p: try await directory.updatePosition(try ctx.parameters.require("id"), title: b.title, leader: b.leader,
                                                                      roles: b.roles, main: b.main, order: b.order,
                                                                      by: try ctx.requireViewer(), from: ctx.clientAddress))
@@ -117,8 +124,9 @@ struct APIRoutes {
         }
 
         // Administration
-        authed.post("admin/grants") { req, ctx in
-            let b = try await req.decode(as: GrantRequest.self, context: ctx)
+        authed.post("admin/grants") { request, ctx in
+            var req = request
+            let b = try await req.json(GrantRequest.self, context: ctx)
             return Created(value: GrantDTO(g: try await directory.createGrant(personId: b.personId, role: b.role, orgId: b.orgId,
                                                                              regionCode: b.regionCode, by: try ctx.requireViewer(),
                                                                              from: ctx.clientAddress)))
@@ -151,8 +159,9 @@ struct APIRoutes {
         }
     }
 
-    @Sendable func login(_ req: Request, _ ctx: AppContext) async throws -> LoginDTO {
-        let body = try await req.decode(as: LoginRequest.self, context: ctx)
+    @Sendable func login(_ request: Request, _ ctx: AppContext) async throws -> LoginDTO {
+        var req = request
+        let body = try await req.json(LoginRequest.self, context: ctx)
         let result = try await accounts.login(identifier: body.username, password: body.password,
                                               userAgent: req.headers[.userAgent], address: ctx.clientAddress)
         let viewer = try await directory.viewer(personId: result.personId)!

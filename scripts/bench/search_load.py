@@ -130,6 +130,15 @@ def stats(latencies: list[float], errors: int, seconds: float) -> dict:
     }
 
 
+def loadavg() -> str:
+    """1-, 5- and 15-minute load averages: anything else running on the machine shows here."""
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def login(host: str, port: int, username: str, password: str, timeout: float) -> str:
     c = Client(host, port, None, timeout)
     status, body = c.request("POST", "/api/v1/auth/login", json.dumps({"username": username, "password": password}).encode(),
@@ -218,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
                         samples.append(f"{kind} {urllib.parse.unquote(path)}: {note}")
         client.close()
 
+    load_before = loadavg()
     threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in range(args.clients)]
     for t in threads:
         t.start()
@@ -230,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "limit": LIMIT,
         "org_id": org_id, "org_name": org_name, "probes": probes, "error_samples": samples, "stuck_clients": stuck,
-        "kinds": {}, "overall": None,
+        "kinds": {}, "overall": None, "loadavg_before": load_before, "loadavg_after": loadavg(),
     }
     all_lat: list[float] = []
     all_err = 0
@@ -242,7 +252,8 @@ def run(args: argparse.Namespace) -> int:
         result["kinds"][k] = stats(kl, ke, args.seconds)
     result["overall"] = stats(all_lat, all_err, args.seconds)
 
-    print(f"{args.clients} clients, {args.seconds:g} s after {args.warmup:g} s warm-up, limit={LIMIT}, org {org_id} ({org_name})")
+    print(f"{args.clients} clients, {args.seconds:g} s after {args.warmup:g} s warm-up, limit={LIMIT}, org {org_id} ({org_name}); "
+          f"load average before {load_before}, after {result['loadavg_after']}")
     print(f"{'kind':<10} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
     for k in KIND_NAMES + ["overall"]:
         s = result["overall"] if k == "overall" else result["kinds"][k]
@@ -335,6 +346,9 @@ def report(args: argparse.Namespace) -> int:
                 cells.append(cell)
             label = f"**{k}**" if k == "overall" else k
             print(f"| {label} | " + " | ".join(cells) + " |")
+        print()
+        print("load average (1/5/15 min) before → after each run: "
+              + "; ".join(f"{r['clients']} clients: {r.get('loadavg_before', '?')} → {r.get('loadavg_after', '?')}" for r in runs))
         for r in runs:
             for line in r.get("error_samples", []):
                 print(f"  - error ({r['clients']} clients): {line}")
@@ -352,7 +366,7 @@ def main() -> int:
     r.add_argument("--clients", type=int, default=32)
     r.add_argument("--seconds", type=float, default=20)
     r.add_argument("--warmup", type=float, default=5)
-    r.add_argument("--timeout", type=float, default=60, help="per-request socket timeout (s)")
+    r.add_argument("--timeout", type=float, default=120, help="per-request socket timeout (s)")
     r.add_argument("--json", help="write the results here")
     r.add_argument("--quiet", action="store_true", help="do not print the probes")
     p = sub.add_parser("report", help="summarise a results directory")

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import SQLKit
+import Storage
+import Testing
+
+/// The `zhengtong` executable itself, run as an operator would run it.
+@Suite struct CLITests {
+    /// The executable SwiftPM built next to the test bundle.
+    static var binary: URL {
+        var dir = Bundle.main.bundleURL
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("zhengtong")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/zhengtong")
+    }
+
+    struct Run { var status: Int32; var output: String }
+
+    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZHENGTONG_") }
+        environment["ZHENGTONG_PASSWORD_LOG_N"] = "10"
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        if let cwd { p.currentDirectoryURL = cwd }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: Backend.available)
+    func migrateSeedResetAndVerify(_ backend: Backend) async throws {
+        let url = try await backend.freshDatabaseURL()
+        let migrate = try Self.run(["migrate", "--database", url])
+        #expect(migrate.status == 0, "\(migrate.output)")
+        #expect(migrate.output.contains("applied: 001_directory"))
+        #expect(try Self.run(["migrate", "--database", url]).output.contains("up to date"))
+
+        let seed = try Self.run(["seed", "demo", "--size", "county", "--database", url], env: ["ZHENGTONG_ADMIN_PASSWORD": "root-password-9"])
+        #expect(seed.status == 0, "\(seed.output)")
+        #expect(seed.output.contains("people"))
+        let again = try Self.run(["seed", "demo", "--database", url])
+        #expect(again.status != 0, "seeding a non-empty directory is refused")
+
+        let reset = try Self.run(["admin", "reset-password", "staff", "--database", url], env: ["ZHENGTONG_NEW_PASSWORD": "new-password-1"])
+        #expect(reset.status == 0, "\(reset.output)")
+        let unknown = try Self.run(["admin", "reset-password", "nobody-here", "--database", url])
+        #expect(unknown.status != 0)
+
+        let verify = try Self.run(["audit", "verify", "--database", url])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("intact"))
+        try await Databases.with(try DatabaseLocation(url: url), logger: Logger(label: "test")) { db in
+            try await db.transaction { c in try await c.raw("UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 2").run() }
+        }
+        let broken = try Self.run(["audit", "verify", "--database", url])
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("row 2"))
+    }
+
+    /// `serve` creates its SQLite folder, answers, and stops cleanly on SIGTERM and SIGINT.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func serveShutsDownGracefully(_ signal: Int32) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let port = Int.random(in: 20000..<30000)
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["serve", "--port", String(port)]
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZHENGTONG_") }
+        env["ZHENGTONG_ADMIN_PASSWORD"] = "root-password-1"
+        env["ZHENGTONG_PASSWORD_LOG_N"] = "10"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var up = false
+        for _ in 0..<100 where !up {
+            try await Task.sleep(for: .milliseconds(100))
+            if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/readyz")!),
+               String(decoding: data, as: UTF8.self).contains("ready") { up = true }
+        }
+        #expect(up, "server answered /readyz")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/zhengtong.sqlite").path))
+        kill(p.processIdentifier, signal)
+        for _ in 0..<100 where p.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!p.isRunning, "stopped within 10 s")
+        if p.isRunning { p.terminate() } else { #expect(p.terminationStatus == 0) }
+    }
+}
