@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
     ],
     targets: [
         .target(
@@ -52,6 +53,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Events",
+            dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Directory",
             dependencies: ["ZhengtongCore", "Storage", "Audit", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
@@ -75,8 +81,9 @@ let package = Package(
         .target(
             name: "ZhengtongServer",
             dependencies: [
-                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData",
+                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData", "Events",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -94,7 +101,9 @@ let package = Package(
         .testTarget(
             name: "ZhengtongTests",
             dependencies: [
-                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData",
+                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData", "Events",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

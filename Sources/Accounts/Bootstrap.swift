@@ -35,6 +35,9 @@ public enum Bootstrap {
                     VALUES (\(bind: adminId), '系统管理员', 'xi tong guan li yuan', 'xitongguanliyuan', 'xtgly', 'admin', 'active', 0, 0,
                             \(bind: try hasher.hash(pw)), \(bind: now.millis), \(bind: now.millis))
                     """).run()
+                for gram in NameGrams.grams("系统管理员") {
+                    try await db.raw("INSERT INTO person_grams (gram, pinyin_compact, person_id) VALUES (\(bind: gram), 'xitongguanliyuan', \(bind: adminId))").run()
+                }
             }
             try await db.raw("""
                 INSERT INTO grants (id, person_id, role, org_id, region_code, created_at, created_by)

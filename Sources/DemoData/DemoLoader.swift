@@ -99,6 +99,11 @@ public enum DemoLoader {
                 [$0.id, $0.name, $0.pinyin, $0.pinyinCompact, $0.initials, $0.username, $0.mobile, $0.email, $0.rank, $0.status.rawValue,
                  $0.seniorMode ? 1 : 0, $0.hideMobile ? 1 : 0, passwordHash, now, now]
             })
+            var grams: [[(any Encodable & Sendable)?]] = []
+            for p in rows {
+                for g in NameGrams.grams(p.name) { grams.append([g, p.pinyinCompact, p.id]) }
+            }
+            try await insert(db, "person_grams", ["gram", "pinyin_compact", "person_id"], grams)
         case .positions(let rows):
             // Positions copy their org's derived fields; fetch them for this batch's orgs.
             let orgIds = Array(Set(rows.map(\.orgId)))

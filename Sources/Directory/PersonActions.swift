@@ -263,6 +263,15 @@ enum PersonWrites {
                     \(bind: p.mobile), \(bind: p.email), \(bind: p.rank), \(bind: p.status.rawValue), \(bind: p.seniorMode ? 1 : 0),
                     \(bind: p.hideMobile ? 1 : 0), \(bind: passwordHash), \(bind: now.millis), \(bind: now.millis))
             """).run()
+        try await insertGrams(db, p)
+    }
+
+    static func insertGrams(_ db: any SQLDatabase, _ p: Person) async throws {
+        let grams = NameGrams.grams(p.name)
+        guard !grams.isEmpty else { return }
+        var sql: SQLQueryString = "INSERT INTO person_grams (gram, pinyin_compact, person_id) VALUES "
+        sql += grams.map { g -> SQLQueryString in "(\(bind: g), \(bind: p.pinyinCompact), \(bind: p.id))" }.joined(separator: ", ")
+        try await db.raw(sql).run()
     }
 
     static func update(_ db: any SQLDatabase, _ p: Person, now: Date) async throws {
@@ -273,5 +282,7 @@ enum PersonWrites {
                 updated_at = \(bind: now.millis)
             WHERE id = \(bind: p.id)
             """).run()
+        try await db.raw("DELETE FROM person_grams WHERE person_id = \(bind: p.id)").run()
+        try await insertGrams(db, p)
     }
 }

@@ -19,6 +19,19 @@ public protocol Database: Sendable {
     /// Background work the database needs while open (PostgreSQL's pool); returns when cancelled.
     func run() async
     func close() async
+    /// Whether `listen` works: PostgreSQL's LISTEN/NOTIFY lets several nodes share one database.
+    var supportsNotify: Bool { get }
+    /// Calls `handle` with each notification's payload on `channel` until cancelled or disconnected.
+    func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws
+}
+
+extension SQLDatabase {
+    /// Queues a notification that PostgreSQL delivers to every listener when the transaction commits
+    /// (and drops if it rolls back); SQLite has a single node and nothing to tell.
+    public func notify(channel: String, payload: String) async throws {
+        guard dialect.name == "postgresql" else { return }
+        try await raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    }
 }
 
 extension Database {

@@ -29,6 +29,8 @@ public enum Migrations {
         M001Directory(),
         M002Accounts(),
         M003Audit(),
+        M004Events(),
+        M005PersonGrams(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

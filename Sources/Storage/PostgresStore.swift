@@ -41,6 +41,17 @@ public final class PostgresStore: Database {
         }
     }
 
+    public var supportsNotify: Bool { true }
+
+    /// Holds one pooled connection for as long as it listens.
+    public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {
+        try await client.withConnection { conn in
+            try await conn.listen(on: channel) { notifications in
+                for try await n in notifications { await handle(n.payload) }
+            }
+        }
+    }
+
     public func run() async {
         await client.run()
     }

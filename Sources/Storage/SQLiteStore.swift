@@ -78,6 +78,10 @@ public final class SQLiteStore: Database {
         }
     }
 
+    public var supportsNotify: Bool { false }
+
+    public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {}
+
     public func run() async {
         // Nothing runs in the background for SQLite; wait until the owner cancels.
         while !Task.isCancelled {

@@ -45,3 +45,28 @@ public struct Pinyin: Sendable, Equatable {
         String(q.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace && $0 != "'" })
     }
 }
+
+/// The n-grams a name is indexed under for substring search: every distinct character and every
+/// distinct pair of adjacent characters. Any substring of two or more characters contains its first
+/// pair, so a search looks up one gram and confirms the rest.
+public enum NameGrams {
+    public static func grams(_ name: String) -> [String] {
+        let chars = Array(name.lowercased())
+        var out: [String] = []
+        var seen = Set<String>()
+        for i in chars.indices {
+            for g in [String(chars[i]), i + 1 < chars.count ? String(chars[i...i + 1]) : nil].compactMap({ $0 })
+            where !g.allSatisfy(\.isWhitespace) && seen.insert(g).inserted {
+                out.append(g)
+            }
+        }
+        return out
+    }
+
+    /// The gram to look up for a search term, if it can use the index.
+    public static func lookup(_ q: String) -> String? {
+        let chars = Array(q.lowercased())
+        guard !chars.isEmpty else { return nil }
+        return chars.count == 1 ? String(chars[0]) : String(chars[0...1])
+    }
+}

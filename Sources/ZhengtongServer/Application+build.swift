@@ -79,7 +79,9 @@ public func buildApplication(
         }
         if let demo = config.demo {
             guard let size = DemoSize(rawValue: demo) else { throw ConfigError.badValue("demo", demo) }
-            try await DemoLoader.loadIfEmpty(database: database, size: size, hasher: services.hasher, clock: clock, logger: logger)
+            // A progress bar only when someone is watching the terminal.
+            try await DemoLoader.loadIfEmpty(database: database, size: size, hasher: services.hasher, clock: clock, logger: logger,
+                                             progress: isatty(STDERR_FILENO) == 1)
         }
         logger.info("zhengtong ready", metadata: ["database": "\(location.redacted)", "address": "http://\(config.host):\(config.port)"])
     }

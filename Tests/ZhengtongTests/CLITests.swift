@@ -70,12 +70,31 @@ import Testing
         #expect(broken.output.contains("row 2"))
     }
 
+    /// On an empty database the root administrator's password is generated and printed once; it works,
+    /// and a second start neither prints nor changes it.
+    @Test func bootstrapPrintsAGeneratedPasswordOnce() async throws {
+        let url = try await Backend.sqlite.freshDatabaseURL()
+        let first = try Self.run(["seed", "demo", "--database", url])
+        #expect(first.status == 0, "\(first.output)")
+        let marker = "username 'admin', password '"
+        guard let start = first.output.range(of: marker) else { Issue.record("no password printed: \(first.output)"); return }
+        let password = String(first.output[start.upperBound...].prefix { $0 != "'" })
+        #expect(password.count == 16)
+        let second = try Self.run(["migrate", "--database", url])
+        #expect(!second.output.contains(marker))
+        try await TestServer.with(.sqlite, url: url) { api in
+            let root = try await api.login("admin", password)
+            let me = try expect(await root.get("/api/v1/me"), 200)
+            #expect((me["grants"] as? [[String: Any]])?.first?["org_id"] is NSNull)
+        }
+    }
+
     /// `serve` creates its SQLite folder, answers, and stops cleanly on SIGTERM and SIGINT.
     @Test(arguments: [SIGTERM, SIGINT])
     func serveShutsDownGracefully(_ signal: Int32) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let port = Int.random(in: 20000..<30000)
+        let port = Int.random(in: 10000..<20000)
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = ["serve", "--port", String(port)]

@@ -83,14 +83,15 @@ public enum DirectoryIndexes {
     static let statements = [
         "CREATE INDEX IF NOT EXISTS orgs_parent ON orgs (parent_id, display_order)",
         "CREATE INDEX IF NOT EXISTS orgs_region ON orgs (region_code)",
-        "CREATE INDEX IF NOT EXISTS people_pinyin ON people (pinyin_compact)",
-        "CREATE INDEX IF NOT EXISTS people_initials ON people (initials)",
+        "CREATE INDEX IF NOT EXISTS people_pinyin ON people (pinyin_compact, id)",
+        "CREATE INDEX IF NOT EXISTS people_initials ON people (initials, pinyin_compact, id)",
+        "CREATE INDEX IF NOT EXISTS people_name ON people (name)",
         "CREATE INDEX IF NOT EXISTS positions_person ON positions (person_id)",
         "CREATE INDEX IF NOT EXISTS positions_org ON positions (org_id, display_order)",
         "CREATE INDEX IF NOT EXISTS positions_path ON positions (org_path)",
         "CREATE INDEX IF NOT EXISTS positions_region ON positions (region_code)",
     ]
-    static let names = ["orgs_parent", "orgs_region", "people_pinyin", "people_initials", "positions_person",
+    static let names = ["orgs_parent", "orgs_region", "people_pinyin", "people_initials", "people_name", "positions_person",
                         "positions_org", "positions_path", "positions_region"]
 
     public static func create(_ db: any SQLDatabase, _ d: Dialect) async throws {

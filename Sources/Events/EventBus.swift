@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Storage
+import Synchronization
+
+/// Publishes committed events: directly on a single SQLite node; through PostgreSQL LISTEN/NOTIFY when
+/// several nodes share one database, so every node (this one included) delivers every event once.
+public final class EventBus: Sendable {
+    public static let channel = "zhengtong_events"
+    public let database: any Database
+    public let hub: EventHub
+    let logger: Logger
+    /// The newest sequence this node has handed to its hub; a notification also covers any gap before it,
+    /// so events committed while the listener was reconnecting are still delivered.
+    private let delivered = Mutex<Int64>(-1)
+
+    public init(database: any Database, hub: EventHub, logger: Logger) {
+        self.database = database
+        self.hub = hub
+        self.logger = logger
+    }
+
+    /// Call after the transaction that appended `events` has committed.
+    public func committed(_ events: [Event]) {
+        guard !events.isEmpty else { return }
+        if !database.supportsNotify { hub.publish(events) }
+    }
+
+    /// Runs while the server runs: on PostgreSQL, turns notifications into local deliveries.
+    public func run() async {
+        guard database.supportsNotify else { return }
+        if let head = try? await EventLog.head(database) { delivered.withLock { if $0 < 0 { $0 = head } } }
+        while !Task.isCancelled {
+            do {
+                try await database.listen(channel: Self.channel) { [self] payload in
+                    let parts = payload.split(separator: "-").compactMap { Int64($0) }
+                    guard parts.count == 2 else { return }
+                    let from = delivered.withLock { max($0 + 1, 0) }
+                    guard parts[1] >= from else { return }
+                    do {
+                        let events = try await EventLog.fetch(database, from: min(from, parts[0]), through: parts[1])
+                        delivered.withLock { $0 = max($0, parts[1]) }
+                        hub.publish(events)
+                    } catch {
+                        logger.error("could not fetch notified events", metadata: ["range": "\(payload)", "error": "\(error)"])
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
