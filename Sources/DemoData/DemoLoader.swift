@@ -66,6 +66,10 @@ public enum DemoLoader {
         if progress { FileHandle.standardError.write(Data("building indexes…\n".utf8)) }
         try await database.transaction { db in
             try await DirectoryIndexes.create(db, database.dialect)
+            try await db.raw("""
+                INSERT INTO titles (title) SELECT DISTINCT title FROM positions
+                WHERE title IS NOT NULL AND title NOT IN (SELECT title FROM titles)
+                """).run()
             try await AuditLog.append(db, actor: .system("demo loader"), action: "demo.load", targetType: "directory", targetId: nil,
                                       detail: ["size": size.rawValue, "people": String(summary.people), "orgs": String(summary.orgs)],
                                       at: clock.now())

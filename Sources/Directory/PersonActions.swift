@@ -178,6 +178,7 @@ extension DirectoryService {
             if let roles { after.roles = roles }
             if let order { after.order = order }
             if main == true { after.main = true }
+            try await PersonWrites.catalog(db, title: after.title)
             try await db.raw("""
                 UPDATE positions SET title = \(bind: after.title), leader = \(bind: after.leader ? 1 : 0), roles = \(bind: Rows.encodeList(after.roles)),
                     is_main = \(bind: after.main ? 1 : 0), display_order = \(bind: after.order) WHERE id = \(bind: id)
@@ -214,6 +215,7 @@ extension DirectoryService {
         let unitId = org.path.split(separator: "/").first.map(String.init) ?? org.id
         let unitLines = unitId == org.id ? org.lines : (try await DirectoryQueries.org(db, unitId)?.lines ?? [])
         let id = ID.make(at: clock.now())
+        try await PersonWrites.catalog(db, title: title)
         try await db.raw("""
             INSERT INTO positions (id, person_id, org_id, org_path, region_code, hidden_scope, restrict_scope, lines, title, leader,
                                    roles, is_main, display_order)
@@ -264,6 +266,12 @@ enum PersonWrites {
                     \(bind: p.hideMobile ? 1 : 0), \(bind: passwordHash), \(bind: now.millis), \(bind: now.millis))
             """).run()
         try await insertGrams(db, p)
+    }
+
+    /// Records a title in the catalog search reads to learn which titles match a term.
+    static func catalog(_ db: any SQLDatabase, title: String?) async throws {
+        guard let title else { return }
+        try await db.raw("INSERT INTO titles (title) VALUES (\(bind: title)) ON CONFLICT (title) DO NOTHING").run()
     }
 
     static func insertGrams(_ db: any SQLDatabase, _ p: Person) async throws {

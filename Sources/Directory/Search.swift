@@ -55,25 +55,26 @@ extension DirectoryService {
         guard q.count <= 100 else { throw DomainError(.badRequest, "invalid_q", "q is longer than 100 characters") }
 
         let needed = page.offset + page.fetchLimit
-        let sources = Self.sources(q, viewer: viewer, driver: driver)
-        let rows = try await database.read { db in
-            var found: [(exact: Bool, person: Person)] = []
+        let columns = Rows.personColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let people = try await database.read { db in
+            var sources = Self.sources(q, viewer: viewer, driver: driver)
+            if let titles = try await Self.titleSource(db, q, viewer: viewer) { sources.append(titles) }
+            // Concatenate the sources in order, each in its own index order, a person once: every page
+            // is a stable slice because each source's list only grows at its end as more is fetched.
+            var seen = Set<String>()
+            var found: [Person] = []
             for source in sources {
-                let sql: SQLQueryString = "SELECT \(unsafeRaw: Rows.personColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")) FROM "
-                    + source.from + " WHERE " + ([source.condition] + common).joined(separator: " AND ")
-                    + " ORDER BY " + source.order + " LIMIT \(bind: needed)"
-                for row in try await db.raw(sql).all() { found.append((source.exact, try Rows.person(row))) }
+                let sql: SQLQueryString = "SELECT \(unsafeRaw: columns) FROM " + source.from + " WHERE "
+                    + ([source.condition] + common).joined(separator: " AND ") + " ORDER BY " + source.order + " LIMIT \(bind: needed)"
+                for row in try await db.raw(sql).all() {
+                    let p = try Rows.person(row)
+                    if seen.insert(p.id).inserted { found.append(p) }
+                }
+                if found.count >= needed { break }
             }
             return found
         }
-        // Merge: exact name matches first, then pinyin order; a person found by several sources once.
-        var seen = Set<String>()
-        let merged = rows.sorted { a, b in
-            if a.exact != b.exact { return a.exact }
-            if a.person.pinyinCompact != b.person.pinyinCompact { return a.person.pinyinCompact < b.person.pinyinCompact }
-            return a.person.id < b.person.id
-        }.filter { seen.insert($0.person.id).inserted }.map(\.person)
-        let pageOfPeople = page.page(Array(merged.dropFirst(page.offset).prefix(page.fetchLimit)))
+        let pageOfPeople = page.page(Array(people.dropFirst(page.offset).prefix(page.fetchLimit)))
         let views = try await database.read { db in try await DirectoryQueries.views(db, people: pageOfPeople.items, viewer: viewer) }
         return Page(items: views, nextCursor: pageOfPeople.nextCursor)
     }
@@ -82,10 +83,9 @@ extension DirectoryService {
         var from: SQLQueryString
         var condition: SQLQueryString
         var order: SQLQueryString
-        var exact = false
     }
 
-    /// The sources for `q`, chosen by what `q` looks like so each uses an index.
+    /// The sources for `q`, chosen by what `q` looks like so each walks an index in its own order.
     static func sources(_ q: String, viewer: Viewer, driver: SQLQueryString?) -> [Source] {
         let byPinyin: SQLQueryString = "p.pinyin_compact, p.id"
         guard !q.isEmpty else {
@@ -95,25 +95,35 @@ extension DirectoryService {
         if !compact.isEmpty, compact.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) {
             return [
                 Source(from: "people p", condition: PrivacySQL.under("p.pinyin_compact", [compact]), order: byPinyin),
-                Source(from: "people p", condition: PrivacySQL.under("p.initials", [compact]), order: byPinyin),
+                Source(from: "people p", condition: PrivacySQL.under("p.initials", [compact]), order: "p.initials, p.pinyin_compact, p.id"),
             ]
         }
         if !compact.isEmpty, compact.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) {
             return [Source(from: "people p", condition: "(" + PrivacySQL.under("p.mobile", [compact]) + " AND "
-                + PrivacySQL.mobileVisible("p", viewer) + ")", order: byPinyin)]
+                + PrivacySQL.mobileVisible("p", viewer) + ")", order: "p.mobile")]
         }
-        let like = "%" + Rows.likeEscaped(q.lowercased()) + "%"
-        var sources = [Source(from: "people p", condition: "p.name = \(bind: q)", order: byPinyin, exact: true)]
+        var sources = [Source(from: "people p", condition: "p.name = \(bind: q)", order: byPinyin)]
         if let gram = NameGrams.lookup(q) {
-            // Walks one gram's entries in pinyin order and stops after a page.
+            let like = "%" + Rows.likeEscaped(q.lowercased()) + "%"
             sources.append(Source(from: "person_grams g JOIN people p ON p.id = g.person_id",
                                   condition: "g.gram = \(bind: gram) AND p.name LIKE \(bind: like) ESCAPE '\\'",
                                   order: "g.pinyin_compact, g.person_id"))
         }
-        // A title matches only on a position the viewer may see.
-        sources.append(Source(from: "people p", condition: "EXISTS (SELECT 1 FROM positions tx WHERE tx.person_id = p.id AND "
-            + "tx.title LIKE \(bind: like) ESCAPE '\\' AND " + PrivacySQL.positionVisible("tx", viewer) + " AND "
-            + PrivacySQL.withinRestriction("tx", viewer) + ")", order: byPinyin))
         return sources
+    }
+
+    /// People holding a visible position whose title contains `q`, in (title, person) order. The title
+    /// catalog is small, so finding which titles match is cheap; then the positions index does the rest.
+    static func titleSource(_ db: any SQLDatabase, _ q: String, viewer: Viewer) async throws -> Source? {
+        let compact = Pinyin.normaliseQuery(q)
+        guard !q.isEmpty, !compact.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else { return nil }
+        let like = "%" + Rows.likeEscaped(q) + "%"
+        let titles = try await db.raw("SELECT title FROM titles WHERE title LIKE \(bind: like) ESCAPE '\\' LIMIT 200").all()
+            .map { try $0.decode(column: "title", as: String.self) }
+        guard !titles.isEmpty else { return nil }
+        return Source(from: "positions tx JOIN people p ON p.id = tx.person_id",
+                      condition: "tx.title IN (\(binds: titles)) AND " + PrivacySQL.positionVisible("tx", viewer) + " AND "
+                        + PrivacySQL.withinRestriction("tx", viewer),
+                      order: "tx.title, tx.person_id")
     }
 }

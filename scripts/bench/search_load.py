@@ -8,7 +8,8 @@
 `run` signs in once, picks an org id from a first search result, checks that every query of the mix
 answers 200, then starts one thread per client, each with its own keep-alive http.client connection,
 issuing the fixed query mix back to back (no think time) for a warm-up and then for the measured
-window. Only requests that start inside the window count. Latency is client-observed (request sent to
+window. Only requests that complete inside the window count (closed-loop steady state); the ones still
+running when it closes are waited for (so that runs do not overlap) but not counted. Latency is client-observed (request sent to
 body read), so it includes this process's own overhead; with the server on the same machine both
 compete for the same cores.
 
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     probes = {}
     seen = set()
     for kind, path in mix:
-        if path in seen:
+        if path in seen or args.no_probe:
             continue
         seen.add(path)
         t0 = time.perf_counter()
@@ -192,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     t_start = [0.0]
     lat: list[dict[str, list[float]]] = [{k: [] for k in KIND_NAMES} for _ in range(args.clients)]
     errs: list[dict[str, int]] = [{k: 0 for k in KIND_NAMES} for _ in range(args.clients)]
+    late = [0] * args.clients
     samples: list[str] = []
     samples_lock = threading.Lock()
 
@@ -216,7 +218,11 @@ def run(args: argparse.Namespace) -> int:
             except Exception as e:  # noqa: BLE001 - any transport failure is an error of the run
                 ok, note = False, f"{type(e).__name__}: {e}"
             t1 = time.perf_counter()
-            if t0 >= measure_from:
+            # Counted: requests that complete inside the window (closed-loop steady state). Those still
+            # running when it closes are waited for, so that runs do not overlap, but not counted.
+            if t1 >= stop_at:
+                late[c] += 1
+            elif t1 >= measure_from:
                 if ok:
                     my_lat[kind].append(t1 - t0)
                 else:
@@ -240,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "limit": LIMIT,
         "org_id": org_id, "org_name": org_name, "probes": probes, "error_samples": samples, "stuck_clients": stuck,
+        "late": sum(late),
         "kinds": {}, "overall": None, "loadavg_before": load_before, "loadavg_after": loadavg(),
     }
     all_lat: list[float] = []
@@ -258,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
     for k in KIND_NAMES + ["overall"]:
         s = result["overall"] if k == "overall" else result["kinds"][k]
         print(f"{k:<10} {s['requests']:>7} {s['rps']:>8.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['max_ms']:>8.1f} {s['errors']:>6}")
+    print(f"  ({result['late']} requests still running when the window closed: waited for, not counted)")
     for line in samples:
         print("  error: " + line)
     if stuck:
@@ -315,12 +323,14 @@ def report(args: argparse.Namespace) -> int:
         ("seed process peak RSS", lambda m: mib(m.get("load_maxrss_kb"), 1024)),
         ("server RSS after load", lambda m: mib(m.get("rss_kb"), 1024)),
         ("  of which anonymous / file-backed", lambda m: f"{mib(m.get('rss_anon_kb'), 1024)} / {mib(m.get('rss_file_kb'), 1024)}"),
+        ("  proportional (PSS, counts shared file pages once)", lambda m: mib(m.get("pss_kb"), 1024)),
         ("server peak RSS (VmHWM)", lambda m: mib(m.get("hwm_kb"), 1024)),
         ("status", lambda m: m.get("status", "–")),
     ]
     for label, f in rows:
         print(f"| {label} | " + " | ".join(f(metas[b]) for b in backends) + " |")
 
+    all_runs = {}
     for b in backends:
         runs = []
         for name in os.listdir(d):
@@ -328,31 +338,70 @@ def report(args: argparse.Namespace) -> int:
                 with open(os.path.join(d, name)) as f:
                     runs.append(json.load(f))
         runs.sort(key=lambda r: r["clients"])
+        all_runs[b] = runs
         if not runs:
             continue
         print()
-        print(f"**{b}** — search, limit={LIMIT}, {runs[0]['seconds']:g} s measured after {runs[0]['warmup']:g} s warm-up "
-              f"(req/s, p50 / p99 ms)")
+        print(f"**{b}** — search, limit={LIMIT}, {runs[0]['seconds']:g} s measured after {runs[0]['warmup']:g} s warm-up: "
+              "req/s · p50 / p99 ms (requests measured)")
         print()
         print("| kind | " + " | ".join(f"{r['clients']} client{'s' if r['clients'] != 1 else ''}" for r in runs) + " |")
         print("|---|" + "---|" * len(runs))
         for k in KIND_NAMES + ["overall"]:
             cells = []
             for r in runs:
-                s = r["overall"] if k == "overall" else r["kinds"][k]
-                cell = f"{s['rps']:.0f} req/s, {s['p50_ms']:.1f} / {s['p99_ms']:.1f}"
-                if s["errors"]:
-                    cell += f", **{s['errors']} errors**"
+                st = r["overall"] if k == "overall" else r["kinds"][k]
+                cell = f"{num(st['rps'])} · {ms(st['p50_ms'])} / {ms(st['p99_ms'])} ({st['requests']})"
+                if st["errors"]:
+                    cell += f", **{st['errors']} errors**"
                 cells.append(cell)
             label = f"**{k}**" if k == "overall" else k
             print(f"| {label} | " + " | ".join(cells) + " |")
         print()
-        print("load average (1/5/15 min) before → after each run: "
-              + "; ".join(f"{r['clients']} clients: {r.get('loadavg_before', '?')} → {r.get('loadavg_after', '?')}" for r in runs))
+        print("Load average (1/5/15 min) before → after each run: "
+              + "; ".join(f"{r['clients']} clients {r.get('loadavg_before', '?')} → {r.get('loadavg_after', '?')}" for r in runs)
+              + ". Requests still running when the window closed (not counted): "
+              + ", ".join(f"{r.get('late', '?')} at {r['clients']}" for r in runs) + ".")
         for r in runs:
             for line in r.get("error_samples", []):
                 print(f"  - error ({r['clients']} clients): {line}")
+
+    # One request at a time, before any load: every query of the mix once, with how many people it found.
+    probes = {b: next((r["probes"] for r in all_runs.get(b, []) if r.get("probes")), {}) for b in backends}
+    paths = []
+    for b in backends:
+        for path in probes[b]:
+            if path not in paths:
+                paths.append(path)
+    if paths:
+        paths.sort(key=lambda p: KIND_NAMES.index(next(probes[b][p]["kind"] for b in backends if p in probes[b])))
+        print()
+        print("Each query alone (one request, no other load; ms, people returned):")
+        print()
+        print("| kind | query | " + " | ".join(backends) + " |")
+        print("|---|---|" + "---|" * len(backends))
+        for path in paths:
+            kind = next(probes[b][path]["kind"] for b in backends if path in probes[b])
+            query = urllib.parse.unquote(path.split("?", 1)[1]).replace("&limit=20", "").replace("|", "\\|")
+            cells = []
+            for b in backends:
+                pr = probes[b].get(path)
+                if pr is None:
+                    cells.append("–")
+                elif pr["status"] != 200:
+                    cells.append(f"**HTTP {pr['status']}**")
+                else:
+                    cells.append(f"{ms(pr['cold_ms'])} ({pr['items']})")
+            print(f"| {kind} | `{query}` | " + " | ".join(cells) + " |")
     return 0
+
+
+def num(x: float) -> str:
+    return "–" if x != x else (f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.2f}")
+
+
+def ms(x: float) -> str:
+    return "–" if x != x else (f"{x:,.0f}" if x >= 100 else f"{x:.1f}")
 
 
 def main() -> int:
@@ -369,6 +418,7 @@ def main() -> int:
     r.add_argument("--timeout", type=float, default=120, help="per-request socket timeout (s)")
     r.add_argument("--json", help="write the results here")
     r.add_argument("--quiet", action="store_true", help="do not print the probes")
+    r.add_argument("--no-probe", action="store_true", help="skip the one-by-one probe of every query before the load")
     p = sub.add_parser("report", help="summarise a results directory")
     p.add_argument("dir")
     args = ap.parse_args()

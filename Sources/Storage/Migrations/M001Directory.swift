@@ -69,7 +69,7 @@ struct M001Directory: Migration {
                 is_main {INT} NOT NULL DEFAULT 0,
                 display_order {INT} NOT NULL DEFAULT 0)
             """)
-        try await DirectoryIndexes.create(db, d)
+        try await DirectoryIndexes.create(db, d, search: false)
     }
 
     func revert(_ db: any SQLDatabase, _ d: Dialect) async throws {
@@ -91,11 +91,18 @@ public enum DirectoryIndexes {
         "CREATE INDEX IF NOT EXISTS positions_path ON positions (org_path)",
         "CREATE INDEX IF NOT EXISTS positions_region ON positions (region_code)",
     ]
+    /// The search indexes of migration 005, over tables that do not exist before it.
+    static let searchStatements = [
+        "CREATE INDEX IF NOT EXISTS person_grams_lookup ON person_grams (gram, pinyin_compact, person_id)",
+        "CREATE INDEX IF NOT EXISTS person_grams_person ON person_grams (person_id)",
+        "CREATE INDEX IF NOT EXISTS positions_title ON positions (title, person_id)",
+    ]
     static let names = ["orgs_parent", "orgs_region", "people_pinyin", "people_initials", "people_name", "positions_person",
-                        "positions_org", "positions_path", "positions_region"]
+                        "positions_org", "positions_path", "positions_region", "person_grams_lookup", "person_grams_person",
+                        "positions_title"]
 
-    public static func create(_ db: any SQLDatabase, _ d: Dialect) async throws {
-        for s in statements { try await db.raw(SQLQueryString(s)).run() }
+    public static func create(_ db: any SQLDatabase, _ d: Dialect, search: Bool = true) async throws {
+        for s in statements + (search ? searchStatements : []) { try await db.raw(SQLQueryString(s)).run() }
     }
 
     public static func drop(_ db: any SQLDatabase, _ d: Dialect) async throws {
