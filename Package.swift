@@ -63,6 +63,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Messaging",
+            dependencies: ["ZhengtongCore", "Storage", "Events", "Directory", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Accounts",
             dependencies: [
                 "ZhengtongCore", "Storage", "Audit", "Directory",
@@ -81,7 +86,7 @@ let package = Package(
         .target(
             name: "ZhengtongServer",
             dependencies: [
-                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData", "Events",
+                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData", "Events", "Messaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "ZhengtongTests",
             dependencies: [
-                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData", "Events",
+                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData", "Events", "Messaging",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

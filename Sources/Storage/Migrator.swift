@@ -31,6 +31,7 @@ public enum Migrations {
         M003Audit(),
         M004Events(),
         M005PersonGrams(),
+        M006Messaging(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

@@ -2,15 +2,17 @@ import Accounts
 import Directory
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 import ZhengtongCore
 
 /// Per-request context: where the request came from and, once authenticated, who sent it.
-public struct AppContext: RequestContext, RemoteAddressRequestContext {
+public struct AppContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public var session: Authenticated?
     public var viewer: Viewer?
+    public let webSocket = WebSocketHandlerReference<AppContext>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,5 +1,8 @@
 import Accounts
 import DemoData
+import Events
+import HummingbirdWebSocket
+import Messaging
 import Directory
 import Foundation
 import Hummingbird
@@ -15,8 +18,11 @@ public struct AppServices: Sendable {
     public let hasher: PasswordHasher
     public let directory: DirectoryService
     public let accounts: AccountService
+    public let hub: EventHub
+    public let bus: EventBus
+    public let messaging: MessagingService
 
-    public init(database: any Database, clock: any WallClock, config: AppConfig) {
+    public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) {
         self.database = database
         self.clock = clock
         self.hasher = PasswordHasher(logN: config.passwordLogN)
@@ -24,6 +30,21 @@ public struct AppServices: Sendable {
         var accountsConfig = AccountsConfig()
         accountsConfig.sessionLifetime = TimeInterval(config.sessionHours) * 3600
         self.accounts = AccountService(database: database, clock: clock, hasher: hasher, config: accountsConfig)
+        self.hub = EventHub()
+        self.bus = EventBus(database: database, hub: hub, logger: logger)
+        self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus)
+    }
+}
+
+/// Delivers events committed by other nodes (PostgreSQL LISTEN/NOTIFY) until shutdown.
+struct EventBusService: Service {
+    let bus: EventBus
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await bus.run() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
     }
 }
 
@@ -53,17 +74,20 @@ public func buildApplication(
     let logger = baseLogger
     let location = try DatabaseLocation(url: config.database)
     let database = try await Databases.open(location, logger: logger)
-    let services = AppServices(database: database, clock: clock, config: config)
+    let services = AppServices(database: database, clock: clock, config: config, logger: logger)
 
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(database: database).register(on: router)
     APIRoutes(services: services).register(on: router)
+    MessagingRoutes(services: services).register(on: router)
+    StreamRoutes(services: services).register(on: router)
 
     var app = Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
-        services: [DatabaseService(database: database)],
+        services: [DatabaseService(database: database), EventBusService(bus: services.bus)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

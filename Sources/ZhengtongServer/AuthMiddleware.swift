@@ -8,12 +8,18 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let accounts: AccountService
     let directory: DirectoryService
+    /// Browsers cannot set headers on a WebSocket, so the stream also takes `?token=`.
+    var allowQueryToken = false
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        let token: String
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        } else if allowQueryToken, let t = request.uri.queryParameters["token"] {
+            token = String(t)
+        } else {
             throw DomainError.unauthenticated
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let auth = try await accounts.authenticate(token: token),
               let viewer = try await directory.viewer(personId: auth.personId) else {
             throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")

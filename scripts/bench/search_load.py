@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     t_start = [0.0]
     lat: list[dict[str, list[float]]] = [{k: [] for k in KIND_NAMES} for _ in range(args.clients)]
     errs: list[dict[str, int]] = [{k: 0 for k in KIND_NAMES} for _ in range(args.clients)]
-    late = [0] * args.clients
+    late: list[dict[str, list[float]]] = [{k: [] for k in KIND_NAMES} for _ in range(args.clients)]
     samples: list[str] = []
     samples_lock = threading.Lock()
 
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             # Counted: requests that complete inside the window (closed-loop steady state). Those still
             # running when it closes are waited for, so that runs do not overlap, but not counted.
             if t1 >= stop_at:
-                late[c] += 1
+                late[c][kind].append(t1 - t0)
             elif t1 >= measure_from:
                 if ok:
                     my_lat[kind].append(t1 - t0)
@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "clients": args.clients, "seconds": args.seconds, "warmup": args.warmup, "limit": LIMIT,
         "org_id": org_id, "org_name": org_name, "probes": probes, "error_samples": samples, "stuck_clients": stuck,
-        "late": sum(late),
+        "late": sum(len(x) for lc in late for x in lc.values()),
         "kinds": {}, "overall": None, "loadavg_before": load_before, "loadavg_after": loadavg(),
     }
     all_lat: list[float] = []
@@ -257,7 +257,13 @@ def run(args: argparse.Namespace) -> int:
         all_lat += kl
         all_err += ke
         result["kinds"][k] = stats(kl, ke, args.seconds)
+        lk = [x for c in range(args.clients) for x in late[c][k]]
+        result["kinds"][k]["late"] = len(lk)
+        result["kinds"][k]["late_max_ms"] = max(lk) * 1000 if lk else None
     result["overall"] = stats(all_lat, all_err, args.seconds)
+    all_late = [x for lc in late for v in lc.values() for x in v]
+    result["overall"]["late"] = len(all_late)
+    result["overall"]["late_max_ms"] = max(all_late) * 1000 if all_late else None
 
     print(f"{args.clients} clients, {args.seconds:g} s after {args.warmup:g} s warm-up, limit={LIMIT}, org {org_id} ({org_name}); "
           f"load average before {load_before}, after {result['loadavg_after']}")
@@ -351,7 +357,12 @@ def report(args: argparse.Namespace) -> int:
             cells = []
             for r in runs:
                 st = r["overall"] if k == "overall" else r["kinds"][k]
-                cell = f"{num(st['rps'])} · {ms(st['p50_ms'])} / {ms(st['p99_ms'])} ({st['requests']})"
+                if st["requests"]:
+                    cell = f"{num(st['rps'])} · {ms(st['p50_ms'])} / {ms(st['p99_ms'])} ({st['requests']})"
+                else:
+                    cell = "none finished in the window"
+                    if st.get("late"):
+                        cell += f" ({st['late']} finished after it, slowest {ms(st['late_max_ms'])} ms)"
                 if st["errors"]:
                     cell += f", **{st['errors']} errors**"
                 cells.append(cell)

@@ -1,0 +1,168 @@
+import Directory
+import Events
+import Foundation
+import SQLKit
+import Storage
+import ZhengtongCore
+
+/// Conversations and messages. Every action checks membership, runs in one transaction, stages its
+/// events with their explicit recipients, and publishes them only after the commit.
+public struct MessagingService: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+    public let directory: DirectoryService
+    public let bus: EventBus
+
+    public static let maxText = 5000
+    public static let maxGroup = 5000
+
+    public init(database: any Database, clock: any WallClock, directory: DirectoryService, bus: EventBus) {
+        self.database = database
+        self.clock = clock
+        self.directory = directory
+        self.bus = bus
+    }
+
+    /// Runs `body` in a transaction and publishes the events it staged after the commit.
+    func write<T: Sendable>(_ body: (any SQLDatabase, inout [StagedEvent]) async throws -> T) async throws -> T {
+        let now = clock.now()
+        let (result, events) = try await database.transaction { db -> (T, [Event]) in
+            var staged: [StagedEvent] = []
+            let r = try await body(db, &staged)
+            return (r, try await EventLog.append(db, staged, at: now))
+        }
+        bus.committed(events)
+        return result
+    }
+
+    // MARK: Conversations
+
+    /// Opens the direct conversation with `other`, or returns the one that exists (`created` false).
+    public func openDirect(with other: String, viewer: Viewer) async throws -> (Conversation, created: Bool) {
+        guard other != viewer.personId else { throw DomainError.invalid("members", "a direct conversation needs someone else") }
+        // You cannot open a chat with someone you cannot see: to you they do not exist.
+        _ = try await visiblePerson(other, viewer: viewer, field: "members")
+        let key = [viewer.personId, other].sorted().joined(separator: "|")
+        if let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) {
+            return (try await conversation(existing, viewer: viewer), false)
+        }
+        do {
+            let id = try await write { db, events -> String in
+                let id = ID.make(at: clock.now())
+                let now = clock.now().millis
+                try await db.raw("""
+                    INSERT INTO conversations (id, kind, direct_key, created_at, updated_at)
+                    VALUES (\(bind: id), 'direct', \(bind: key), \(bind: now), \(bind: now))
+                    """).run()
+                for p in [viewer.personId, other] { try await MessagingQueries.addMember(db, id, p, role: "member", at: now) }
+                events.append(try StagedEvent(type: "conversation.created", payload: ["conversation_id": id], recipients: [viewer.personId, other]))
+                return id
+            }
+            return (try await conversation(id, viewer: viewer), true)
+        } catch where StorageErrors.isUniqueViolation(error) {
+            // Both people opened it at the same moment: the other transaction won; use its conversation.
+            guard let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) else { throw error }
+            return (try await conversation(existing, viewer: viewer), false)
+        }
+    }
+
+    public func createGroup(name: String, members: [String], viewer: Viewer) async throws -> Conversation {
+        let name = try Validate.name(name, max: 50)
+        let others = Array(Set(members.filter { $0 != viewer.personId }))
+        guard others.count + 1 <= Self.maxGroup else { throw DomainError.invalid("members", "a group has at most \(Self.maxGroup) members") }
+        for p in others { _ = try await visiblePerson(p, viewer: viewer, field: "members") }
+        let id = try await write { db, events -> String in
+            let id = ID.make(at: clock.now())
+            let now = clock.now().millis
+            try await db.raw("""
+                INSERT INTO conversations (id, kind, name, owner_id, created_at, updated_at)
+                VALUES (\(bind: id), 'group', \(bind: name), \(bind: viewer.personId), \(bind: now), \(bind: now))
+                """).run()
+            try await MessagingQueries.addMember(db, id, viewer.personId, role: "owner", at: now)
+            for p in others { try await MessagingQueries.addMember(db, id, p, role: "member", at: now) }
+            events.append(try StagedEvent(type: "conversation.created", payload: ["conversation_id": id], recipients: [viewer.personId] + others))
+            return id
+        }
+        return try await conversation(id, viewer: viewer)
+    }
+
+    /// A conversation the viewer belongs to; anyone else is told it does not exist.
+    public func conversation(_ id: String, viewer: Viewer) async throws -> Conversation {
+        guard let c = try await database.read({ db in try await MessagingQueries.conversation(db, id) }),
+              c.members.contains(where: { $0.personId == viewer.personId }) else {
+            throw DomainError.notFound("conversation")
+        }
+        return c
+    }
+
+    public func conversations(viewer: Viewer, page: PageRequest) async throws -> Page<ConversationSummary> {
+        try await database.read { db in
+            let ids = try await db.raw("""
+                SELECT c.id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.person_id = \(bind: viewer.personId) ORDER BY c.updated_at DESC, c.id DESC
+                LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
+                """).all().map { try $0.decode(column: "id", as: String.self) }
+            let p = page.page(ids)
+            var out: [ConversationSummary] = []
+            for id in p.items {
+                guard let c = try await MessagingQueries.conversation(db, id) else { continue }
+                let mine = c.members.first { $0.personId == viewer.personId }?.readSeq ?? 0
+                let unread = try await db.raw("""
+                    SELECT COUNT(*) AS n FROM messages WHERE conversation_id = \(bind: id) AND seq > \(bind: mine)
+                    AND sender_id <> \(bind: viewer.personId) AND recalled = 0
+                    """).first()?.decode(column: "n", as: Int.self) ?? 0
+                let last = try await MessagingQueries.messages(db, conversation: c, beforeSeq: Int64.max, limit: 1).first
+                out.append(ConversationSummary(conversation: c, unreadCount: unread, lastMessage: last))
+            }
+            return Page(items: out, nextCursor: p.nextCursor)
+        }
+    }
+
+    public func addMembers(_ id: String, members: [String], viewer: Viewer) async throws -> Conversation {
+        let c = try await conversation(id, viewer: viewer)
+        guard c.kind == .group else { throw DomainError.invalid("kind", "members can only be added to a group") }
+        guard let me = c.members.first(where: { $0.personId == viewer.personId }), me.role != "member" else {
+            throw DomainError(.forbidden, "not_group_admin", "only the group's owner or admins add members")
+        }
+        let new = Array(Set(members)).filter { p in !c.members.contains { $0.personId == p } }
+        guard c.members.count + new.count <= Self.maxGroup else {
+            throw DomainError.invalid("members", "a group has at most \(Self.maxGroup) members")
+        }
+        for p in new { _ = try await visiblePerson(p, viewer: viewer, field: "members") }
+        try await write { db, events in
+            let now = clock.now().millis
+            for p in new { try await MessagingQueries.addMember(db, id, p, role: "member", at: now) }
+            try await db.raw("UPDATE conversations SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+            events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "added": new.joined(separator: ",")],
+                                          recipients: c.members.map(\.personId) + new))
+        }
+        return try await conversation(id, viewer: viewer)
+    }
+
+    /// Removes a member (the owner and admins remove others; anyone may leave). The owner stays.
+    public func removeMember(_ id: String, person: String, viewer: Viewer) async throws {
+        let c = try await conversation(id, viewer: viewer)
+        guard c.kind == .group else { throw DomainError.invalid("kind", "a direct conversation has no members to remove") }
+        guard c.members.contains(where: { $0.personId == person }) else { throw DomainError.notFound("member") }
+        let myRole = c.members.first { $0.personId == viewer.personId }?.role ?? "member"
+        guard person == viewer.personId || myRole != "member" else {
+            throw DomainError(.forbidden, "not_group_admin", "only the group's owner or admins remove members")
+        }
+        guard person != c.ownerId else { throw DomainError(.conflict, "owner_cannot_leave", "transfer ownership before the owner leaves") }
+        try await write { db, events in
+            try await db.raw("DELETE FROM conversation_members WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
+            events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "removed": person],
+                                          recipients: c.members.map(\.personId)))
+        }
+    }
+
+    func visiblePerson(_ id: String, viewer: Viewer, field: String) async throws -> PersonView {
+        do {
+            let p = try await directory.person(id, viewer: viewer)
+            guard p.person.status == .active else { throw DomainError.invalid(field, "person \(id) is not active") }
+            return p
+        } catch let e as DomainError where e.kind == .notFound {
+            throw DomainError.invalid(field, "person \(id) does not exist")
+        }
+    }
+}
