@@ -116,6 +116,9 @@ struct MessagingRoutes {
             try await messaging.markRead(try ctx.parameters.require("id"), seq: b.seq, viewer: try ctx.requireViewer())
             return Response(status: .noContent)
         }
+        api.post("messages/:id/recall") { _, ctx in
+            MessageDTO(m: try await messaging.recall(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
+        }
         api.get("messages/:id/receipts") { _, ctx in
             let r = try await messaging.receipts(try ctx.parameters.require("id"), viewer: try ctx.requireViewer())
             return ReceiptsDTO(read: r.read, unread: r.unread)

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import ZhengtongCore
+
+@Suite struct MessagingMoreTests {
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func recallRules(_ backend: Backend) async throws {
+        let clock = ManualClock()
+        try await TestServer.with(backend, clock: clock) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob")
+            let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "group", "name": "组", "members": [f.people["bob"]!]]), 201).id
+            let fromBob = try expect(await bob.post("/api/v1/conversations/\(conv)/messages", ["text": "说错了", "client_msg_id": "b1"]), 201).id
+            let alsoBob = try expect(await bob.post("/api/v1/conversations/\(conv)/messages", ["text": "旧消息", "client_msg_id": "b2"]), 201).id
+            let stream = StreamClient(port: api.client.port!, token: alice.token!)
+            _ = await stream.untilReady()
+            // The sender recalls within 24 hours; everyone sees "recalled", the text is gone.
+            let recalled = try expect(await bob.post("/api/v1/messages/\(fromBob)/recall"), 200)
+            #expect(recalled["recalled"] as? Bool == true && recalled["text"] as? String == "")
+            let event = await stream.next()
+            #expect(event?["type"] as? String == "message.recalled")
+            let seen = try expect(await alice.get("/api/v1/conversations/\(conv)/messages"), 200).items
+            #expect(seen.first { $0["id"] as? String == fromBob }?["text"] as? String == "")
+            // Others may not recall someone's message; after 24 hours the sender may not either…
+            try expect(await alice.post("/api/v1/messages/\(fromBob)/recall"), 200) // alice owns the group
+            clock.advance(by: 24 * 3600 + 1)
+            let late = try expect(await bob.post("/api/v1/messages/\(alsoBob)/recall"), 403)
+            #expect(late.errorCode == "recall_expired")
+            #expect(try expect(await alice.get("/api/v1/conversations/\(conv)/messages"), 200).items
+                .first { $0["id"] as? String == alsoBob }?["text"] as? String == "旧消息", "nothing changed")
+            // …but the group's owner may, at any time.
+            try expect(await alice.post("/api/v1/messages/\(alsoBob)/recall"), 200)
+            let carol = try await f.as_("carol")
+            try expect(await carol.post("/api/v1/messages/\(alsoBob)/recall"), 403)
+            try expect(await carol.post("/api/v1/messages/0000000000000000/recall"), 404)
+            stream.close()
+        }
+    }
+
+    /// Read receipts in a large group: each read is one write, counts stay exact.
+    @Test(.timeLimit(.minutes(3)), arguments: Backend.available)
+    func receiptsInALargeGroup(_ backend: Backend) async throws {
+        try await TestServer.with(backend, demo: "county") { api in
+            let staff = try await api.login("staff", "zhengtong")
+            var members: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try expect(await staff.get("/api/v1/people?limit=200" + (cursor.map { "&cursor=\($0)" } ?? "")), 200)
+                members += page.items.compactMap { $0["id"] as? String }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil && members.count < 1000
+            let me = try expect(await staff.get("/api/v1/me"), 200).id
+            var readers: [API] = []
+            var readerIds: [String] = []
+            for username in ["leader", "countyadmin", "deptadmin"] {
+                let reader = try await api.login(username, "zhengtong")
+                readers.append(reader)
+                readerIds.append(try expect(await reader.get("/api/v1/me"), 200).id)
+            }
+            members = Array((readerIds + members.filter { $0 != me && !readerIds.contains($0) }).prefix(999))
+            let conv = try expect(await staff.post("/api/v1/conversations", ["kind": "group", "name": "全县通知", "members": members]), 201)
+            #expect((conv["members"] as? [[String: Any]])?.count == 1000)
+            let msg = try expect(await staff.post("/api/v1/conversations/\(conv.id)/messages", ["text": "请今天下班前回复", "client_msg_id": "n1"]), 201)
+            #expect(msg["unread_count"] as? Int == 999)
+            // Three members read it.
+            for reader in readers {
+                try expect(await reader.post("/api/v1/conversations/\(conv.id)/read", ["seq": 1]), 204)
+            }
+            let after = try expect(await staff.get("/api/v1/conversations/\(conv.id)/messages"), 200).items[0]
+            #expect(after["read_count"] as? Int == 3 && after["unread_count"] as? Int == 996)
+            let receipts = try expect(await staff.get("/api/v1/messages/\(msg.id)/receipts"), 200)
+            #expect((receipts["read"] as? [String])?.count == 3 && (receipts["unread"] as? [String])?.count == 996)
+        }
+    }
+}
