@@ -63,6 +63,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Jobs",
+            dependencies: ["ZhengtongCore", "Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Ding",
+            dependencies: ["ZhengtongCore", "Storage", "Events", "Jobs", "Directory", .product(name: "SQLKit", package: "sql-kit"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Messaging",
             dependencies: ["ZhengtongCore", "Storage", "Events", "Directory", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
@@ -86,7 +97,7 @@ let package = Package(
         .target(
             name: "ZhengtongServer",
             dependencies: [
-                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData", "Events", "Messaging",
+                "ZhengtongCore", "Storage", "Audit", "Directory", "Accounts", "DemoData", "Events", "Messaging", "Ding", "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "ZhengtongTests",
             dependencies: [
-                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData", "Events", "Messaging",
+                "ZhengtongServer", "ZhengtongCore", "Storage", "Directory", "Accounts", "Audit", "DemoData", "Events", "Messaging", "Ding", "Jobs",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -33,6 +33,8 @@ public struct StagedEvent: Sendable {
     public var type: String
     public var data: String
     public var recipients: [String]
+    /// What the event is about (a message id), so its stored copy can be redacted later (a recall).
+    public var ref: String? = nil
 
     public init<T: Encodable>(type: String, payload: T, recipients: [String]) throws {
         let encoder = JSONEncoder()

@@ -38,7 +38,7 @@ public final class EventBus: Sendable {
                     let from = delivered.withLock { max($0 + 1, 0) }
                     guard parts[1] >= from else { return }
                     do {
-                        let events = try await EventLog.fetch(database, from: min(from, parts[0]), through: parts[1])
+                        let events = try await EventLog.fetch(database, from: from, through: parts[1])
                         delivered.withLock { $0 = max($0, parts[1]) }
                         hub.publish(events)
                     } catch {

@@ -18,7 +18,7 @@ public enum EventLog {
         for s in staged {
             seq += 1
             events.append(Event(seq: seq, type: s.type, data: s.data, createdAt: date, recipients: s.recipients))
-            try await db.raw("INSERT INTO events (seq, type, data, created_at) VALUES (\(bind: seq), \(bind: s.type), \(bind: s.data), \(bind: millis))").run()
+            try await db.raw("INSERT INTO events (seq, type, data, ref, created_at) VALUES (\(bind: seq), \(bind: s.type), \(bind: s.data), \(bind: s.ref), \(bind: millis))").run()
             // Recipient rows in multi-row batches: a DING to 100,000 people is 200 statements, not 100,000.
             for start in stride(from: 0, to: s.recipients.count, by: 500) {
                 let chunk = s.recipients[start..<min(start + 500, s.recipients.count)]
@@ -36,6 +36,12 @@ public enum EventLog {
             try await db.notify(channel: EventBus.channel, payload: range)
         }
         return events
+    }
+
+    /// Replaces the stored payload of every event about `ref`, so that what a resuming client replays
+    /// no longer holds what was erased.
+    public static func redact(_ db: any SQLDatabase, ref: String, data: String) async throws {
+        try await db.raw("UPDATE events SET data = \(bind: data) WHERE ref = \(bind: ref)").run()
     }
 
     /// The person's events after `seq`, oldest first.

@@ -53,7 +53,9 @@ extension MessagingService {
                     """).run()
                 let payload = MessagePayload(id: id, conversationId: c.id, seq: seq, senderId: viewer.personId, text: text, clientMsgId: clientId,
                                              replyTo: replyTo, mentions: mentions, createdAt: now)
-                events.append(try StagedEvent(type: "message.new", payload: payload, recipients: c.members.map(\.personId)))
+                var event = try StagedEvent(type: "message.new", payload: payload, recipients: c.members.map(\.personId))
+                event.ref = id
+                events.append(event)
                 return Message(id: id, conversationId: c.id, seq: seq, senderId: viewer.personId, text: text, clientMsgId: clientId,
                                replyTo: replyTo, mentions: mentions, recalled: false, createdAt: now,
                                readCount: 0, unreadCount: c.members.count - 1)
@@ -116,13 +118,15 @@ extension MessagingService {
             let seq = try row.decode(column: "seq", as: Int64.self)
             let sender = try row.decode(column: "sender_id", as: String.self)
             let members = try await db.raw("""
-                SELECT person_id, read_seq FROM conversation_members WHERE conversation_id = \(bind: conversationId) ORDER BY person_id
-                """).all().map { (try $0.decode(column: "person_id", as: String.self), try $0.decode(column: "read_seq", as: Int64.self)) }
+                SELECT person_id, read_seq, joined_seq FROM conversation_members WHERE conversation_id = \(bind: conversationId) ORDER BY person_id
+                """).all().map { (try $0.decode(column: "person_id", as: String.self), try $0.decode(column: "read_seq", as: Int64.self),
+                                  try $0.decode(column: "joined_seq", as: Int64.self)) }
             guard members.contains(where: { $0.0 == viewer.personId }) else { throw DomainError.notFound("message") }
             guard sender == viewer.personId else {
                 throw DomainError(.forbidden, "not_sender", "only the sender sees who has read a message")
             }
-            let others = members.filter { $0.0 != sender }
+            // Those who joined after the message was sent were never meant to read it.
+            let others = members.filter { $0.0 != sender && $0.2 < seq }
             return Receipts(read: others.filter { $0.1 >= seq }.map(\.0), unread: others.filter { $0.1 < seq }.map(\.0))
         }
     }
@@ -146,8 +150,9 @@ enum MessagingQueries {
 
     static func addMember(_ db: any SQLDatabase, _ conversation: String, _ person: String, role: String, at: Int64) async throws {
         try await db.raw("""
-            INSERT INTO conversation_members (conversation_id, person_id, role, read_seq, joined_at)
+            INSERT INTO conversation_members (conversation_id, person_id, role, read_seq, joined_seq, joined_at)
             VALUES (\(bind: conversation), \(bind: person), \(bind: role),
+                    (SELECT last_seq FROM conversations WHERE id = \(bind: conversation)),
                     (SELECT last_seq FROM conversations WHERE id = \(bind: conversation)), \(bind: at))
             """).run()
     }
@@ -171,11 +176,14 @@ enum MessagingQueries {
         try await db.raw("""
             SELECT m.id, m.seq, m.sender_id, m.text, m.client_msg_id, m.reply_to, m.mentions, m.recalled, m.created_at,
                 (SELECT COUNT(*) FROM conversation_members r WHERE r.conversation_id = m.conversation_id AND r.read_seq >= m.seq
-                    AND r.person_id <> m.sender_id) AS read_count
+                    AND r.joined_seq < m.seq AND r.person_id <> m.sender_id) AS read_count,
+                (SELECT COUNT(*) FROM conversation_members r WHERE r.conversation_id = m.conversation_id
+                    AND r.joined_seq < m.seq AND r.person_id <> m.sender_id) AS audience
             FROM messages m WHERE m.conversation_id = \(bind: c.id) AND m.seq < \(bind: beforeSeq) ORDER BY m.seq DESC LIMIT \(bind: limit)
             """).all().map { r in
             let recalled = try r.decode(column: "recalled", as: Int.self) != 0
             let readCount = try r.decode(column: "read_count", as: Int.self)
+            let audience = try r.decode(column: "audience", as: Int.self)
             return Message(id: try r.decode(column: "id", as: String.self), conversationId: c.id, seq: try r.decode(column: "seq", as: Int64.self),
                            senderId: try r.decode(column: "sender_id", as: String.self),
                            text: recalled ? "" : try r.decode(column: "text", as: String.self),
@@ -183,7 +191,7 @@ enum MessagingQueries {
                            replyTo: try r.decode(column: "reply_to", as: String?.self),
                            mentions: (try r.decode(column: "mentions", as: String.self)).split(separator: "|").map(String.init),
                            recalled: recalled, createdAt: Date(millis: try r.decode(column: "created_at", as: Int64.self)),
-                           readCount: readCount, unreadCount: max(0, c.members.count - 1 - readCount))
+                           readCount: readCount, unreadCount: max(0, audience - readCount))
         }
     }
 }

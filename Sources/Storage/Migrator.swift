@@ -32,6 +32,7 @@ public enum Migrations {
         M004Events(),
         M005PersonGrams(),
         M006Messaging(),
+        M007Dings(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

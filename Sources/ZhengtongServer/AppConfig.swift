@@ -14,11 +14,16 @@ public struct AppConfig: Sendable, Equatable {
     public var passwordLogN = 14
     public var sessionHours = 336
     public var logLevel = "info"
+    /// SMS and voice gateways for DING escalation; without a URL, messages are only logged.
+    public var smsGatewayURL: String? = nil
+    public var voiceGatewayURL: String? = nil
+    public var gatewaySecret: String? = nil
 
     public init() {}
 
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
-    static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level"]
+    static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
+                       "sms_gateway_url", "voice_gateway_url", "gateway_secret"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
@@ -46,6 +51,9 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["password_log_n"] { c.passwordLogN = try int(v, "password_log_n", 10...20) }
         if let v = values["session_hours"] { c.sessionHours = try int(v, "session_hours", 1...24 * 365) }
         if let v = values["log_level"] { c.logLevel = v }
+        if let v = values["sms_gateway_url"], !v.isEmpty { c.smsGatewayURL = v }
+        if let v = values["voice_gateway_url"], !v.isEmpty { c.voiceGatewayURL = v }
+        if let v = values["gateway_secret"], !v.isEmpty { c.gatewaySecret = v }
         return c
     }
 

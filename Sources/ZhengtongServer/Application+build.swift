@@ -1,6 +1,8 @@
 import Accounts
 import DemoData
+import Ding
 import Events
+import Jobs
 import HummingbirdWebSocket
 import Messaging
 import Directory
@@ -21,6 +23,8 @@ public struct AppServices: Sendable {
     public let hub: EventHub
     public let bus: EventBus
     public let messaging: MessagingService
+    public let jobs: JobQueue
+    public let dings: DingService
 
     public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) {
         self.database = database
@@ -33,15 +37,24 @@ public struct AppServices: Sendable {
         self.hub = EventHub()
         self.bus = EventBus(database: database, hub: hub, logger: logger)
         self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus)
+        self.jobs = JobQueue(database: database, clock: clock, logger: logger)
+        func gateway(_ url: String?) -> any NotificationGateway {
+            guard let url, let u = URL(string: url) else { return LogGateway(logger: logger) }
+            return HTTPGateway(url: u, secret: config.gatewaySecret ?? "")
+        }
+        self.dings = DingService(database: database, clock: clock, directory: directory, bus: bus,
+                                 sms: gateway(config.smsGatewayURL), voice: gateway(config.voiceGatewayURL), jobs: jobs)
     }
 }
 
-/// Delivers events committed by other nodes (PostgreSQL LISTEN/NOTIFY) until shutdown.
+/// Background work until shutdown: events committed by other nodes (PostgreSQL LISTEN/NOTIFY) and due jobs.
 struct EventBusService: Service {
     let bus: EventBus
+    let jobs: JobQueue
     func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask { await bus.run() }
+            group.addTask { await jobs.run() }
             try? await gracefulShutdown()
             group.cancelAll()
         }
@@ -82,12 +95,13 @@ public func buildApplication(
     APIRoutes(services: services).register(on: router)
     MessagingRoutes(services: services).register(on: router)
     StreamRoutes(services: services).register(on: router)
+    DingRoutes(services: services).register(on: router)
 
     var app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
-        services: [DatabaseService(database: database), EventBusService(bus: services.bus)],
+        services: [DatabaseService(database: database), EventBusService(bus: services.bus, jobs: services.jobs)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

@@ -28,10 +28,11 @@ struct StreamRoutes {
             defer { hub.unsubscribe(subscription) }
             var last: Int64
             if let since = context.request.uri.queryParameters["since"].flatMap({ Event.seq(fromCursor: String($0)) }) {
-                last = since
+                // A cursor from the future (another database, a bug) must not swallow live events.
+                last = min(since, try await EventLog.head(database))
                 while true {
                     let batch = try await EventLog.replay(database, personId: viewer.personId, after: last, limit: 500)
-                    for e in batch { try await outbound.write(.text(Self.frame(e))) }
+                    for e in batch { try await Self.deliver(e, to: viewer.personId, outbound, services: services) }
                     last = batch.last?.seq ?? last
                     if batch.count < 500 { break }
                 }
@@ -47,7 +48,7 @@ struct StreamRoutes {
                 }
                 group.addTask {
                     for await e in subscription.events where e.seq > replayedThrough {
-                        try await outbound.write(.text(Self.frame(e)))
+                        try await Self.deliver(e, to: viewer.personId, outbound, services: services)
                     }
                     // The subscription ended: this client fell too far behind. It resumes from its cursor.
                     try await outbound.close(.unknown(UInt16(Self.closeResume)), reason: "resume from your last cursor")
@@ -55,6 +56,15 @@ struct StreamRoutes {
                 try await group.next()
                 group.cancelAll()
             }
+        }
+    }
+
+    /// Writes an event; a DING written to a device counts as delivered to its recipient.
+    static func deliver(_ e: Event, to personId: String, _ outbound: WebSocketOutboundWriter, services: AppServices) async throws {
+        try await outbound.write(.text(frame(e)))
+        if e.type == "ding.new", let data = e.data.data(using: .utf8),
+           let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["ding_id"] as? String {
+            try await services.dings.markDelivered([id], personId: personId)
         }
     }
 

@@ -19,6 +19,10 @@ import ZhengtongCore
             #expect(recalled["recalled"] as? Bool == true && recalled["text"] as? String == "")
             let event = await stream.next()
             #expect(event?["type"] as? String == "message.recalled")
+            // A client resuming from before the message replays it recalled, not the text.
+            let replay = await StreamClient(port: api.client.port!, token: alice.token!, since: "0").untilReady().replayed
+            let replayedText = replay.filter { $0["type"] as? String == "message.new" }.compactMap { ($0["data"] as? [String: Any])?["text"] as? String }
+            #expect(!replayedText.contains("说错了"))
             let seen = try expect(await alice.get("/api/v1/conversations/\(conv)/messages"), 200).items
             #expect(seen.first { $0["id"] as? String == fromBob }?["text"] as? String == "")
             // Others may not recall someone's message; after 24 hours the sender may not either…

@@ -179,8 +179,102 @@ import Testing
             try await c.call(root, .get, "/api/v1/admin/audit?cursor=abc", expect: 400)
             try await c.call(bob, .get, "/api/v1/admin/audit", expect: 403)
 
+            // Conversations.
+            let carol = try await f.as_("carol")
+            let frank = try await f.as_("frank")
+            let (bobId, carolId, frankId, tomId) = (f.people["bob"]!, f.people["carol"]!, f.people["frank"]!, f.people["tom"]!)
+            let conversations = "/api/v1/conversations"
+            let direct = try await c.call(alice, .post, conversations, ["kind": "direct", "members": [bobId]] as [String: Any], expect: 201).id
+            let reopened = try await c.call(bob, .post, conversations, ["kind": "direct", "members": [aliceId]] as [String: Any], expect: 200)
+            #expect(reopened.id == direct, "a direct conversation is opened once, from either side")
+            try await c.call(alice, .post, conversations, ["kind": "direct", "members": [bobId, carolId]] as [String: Any], expect: 422)
+            try await c.call(alice, .post, conversations, ["kind": "direct", "members": [missing]] as [String: Any], expect: 422)
+            try await c.call(alice, .post, conversations, ["kind": "channel", "members": [bobId]] as [String: Any], expect: 422)
+            try await c.call(alice, .post, conversations, ["members": [bobId]], expect: 400)
+            let group = try await c.call(alice, .post, conversations, ["kind": "group", "name": "项目组", "members": [bobId, carolId]] as [String: Any],
+                                         expect: 201).id
+            let groupPath = "\(conversations)/\(group)"
+            try await c.call(alice, .post, conversations, ["kind": "group", "name": " ", "members": [bobId]] as [String: Any], expect: 422)
+            let fresh = try await c.call(alice, .get, conversations, expect: 200)
+            #expect(fresh.items.count == 2)
+            #expect(fresh.items.allSatisfy { $0["last_message"] is NSNull && $0["unread_count"] as? Int == 0 }, "no messages yet")
+            try await c.call(alice, .get, groupPath, expect: 200)
+            try await c.call(frank, .get, groupPath, expect: 404)
+            try await c.call(alice, .get, "\(conversations)/\(missing)", expect: 404)
+
+            // Group membership: the owner adds people; anyone may leave; the owner may not.
+            let grown = try await c.call(alice, .post, "\(groupPath)/members", ["members": [frankId]], expect: 200)
+            #expect((grown["members"] as? [[String: Any]])?.count == 4)
+            try await c.call(bob, .post, "\(groupPath)/members", ["members": [tomId]], expect: 403)
+            try await c.call(alice, .post, "\(conversations)/\(direct)/members", ["members": [carolId]], expect: 422)
+            try await c.call(alice, .post, "\(groupPath)/members", ["members": bobId], expect: 400)
+            try await c.call(frank, .post, "\(conversations)/\(direct)/members", ["members": [tomId]], expect: 404)
+            try await c.call(bob, .delete, "\(groupPath)/members/\(frankId)", expect: 403)
+            try await c.call(alice, .delete, "\(groupPath)/members/\(aliceId)", expect: 409)
+            try await c.call(alice, .delete, "\(groupPath)/members/\(missing)", expect: 404)
+            try await c.call(alice, .delete, "\(conversations)/\(direct)/members/\(bobId)", expect: 422)
+            try await c.call(frank, .delete, "\(groupPath)/members/\(frankId)", expect: 204)
+
+            // Messages: idempotent sends, paging back by seq.
+            let messages = "\(groupPath)/messages"
+            let notice = try await c.call(alice, .post, messages, ["text": "下午三点开会", "client_msg_id": "oa-1", "mentions": ["all"]] as [String: Any],
+                                          expect: 201)
+            #expect(notice["seq"] as? Int == 1 && notice["unread_count"] as? Int == 2)
+            let resent = try await c.call(alice, .post, messages, ["text": "下午三点开会", "client_msg_id": "oa-1", "mentions": ["all"]] as [String: Any],
+                                          expect: 200)
+            #expect(resent.id == notice.id, "a retry is the message already sent")
+            let reply = try await c.call(bob, .post, messages,
+                                         ["text": "收到", "client_msg_id": "ob-1", "reply_to": notice.id, "mentions": [aliceId]] as [String: Any],
+                                         expect: 201)
+            try await c.call(bob, .post, messages, ["text": "大家好", "client_msg_id": "ob-2", "mentions": ["all"]] as [String: Any], expect: 403)
+            try await c.call(bob, .post, messages, ["text": "收到", "client_msg_id": "ob-3", "mentions": [frankId]] as [String: Any], expect: 422)
+            try await c.call(bob, .post, messages, ["text": " ", "client_msg_id": "ob-4"], expect: 422)
+            try await c.call(bob, .post, messages, ["text": "收到"], expect: 400)
+            try await c.call(frank, .post, messages, ["text": "我回来了", "client_msg_id": "of-1"], expect: 403)
+            try await c.call(alice, .post, "\(conversations)/\(missing)/messages", ["text": "hi", "client_msg_id": "oa-2"], expect: 404)
+            let hello = try await c.call(alice, .post, "\(conversations)/\(direct)/messages", ["text": "你好", "client_msg_id": "oa-3"], expect: 201)
+            let newest = try await c.call(alice, .get, "\(messages)?limit=1", expect: 200)
+            #expect(newest.items.first?["id"] as? String == reply.id)
+            let olderThan = try #require(newest["next_cursor"] as? String)
+            let older = try await c.call(alice, .get, "\(messages)?limit=1&before_seq=\(olderThan)", expect: 200)
+            #expect(older.items.first?["id"] as? String == notice.id)
+            try await c.call(alice, .get, "\(messages)?before_seq=0", expect: 400)
+            try await c.call(alice, .get, "\(messages)?limit=201", expect: 400)
+            try await c.call(frank, .get, messages, expect: 403)
+            try await c.call(alice, .get, "\(conversations)/\(missing)/messages", expect: 404)
+
+            // Read positions, unread counts and receipts.
+            try await c.call(carol, .post, "\(groupPath)/read", ["seq": 2], expect: 204)
+            try await c.call(carol, .post, "\(groupPath)/read", ["seq": 3], expect: 422)
+            try await c.call(carol, .post, "\(groupPath)/read", ["seq": "2"], expect: 400)
+            try await c.call(frank, .post, "\(groupPath)/read", ["seq": 1], expect: 403)
+            try await c.call(carol, .post, "\(conversations)/\(missing)/read", ["seq": 1], expect: 404)
+            let bobFirst = try await c.call(bob, .get, "\(conversations)?limit=1", expect: 200)
+            let bobCursor = try #require(bobFirst["next_cursor"] as? String)
+            let bobSecond = try await c.call(bob, .get, "\(conversations)?limit=1&cursor=\(bobCursor)", expect: 200)
+            let bobDirect = (bobFirst.items + bobSecond.items).first { $0["id"] as? String == direct }
+            #expect(bobDirect?["unread_count"] as? Int == 1)
+            #expect((bobDirect?["last_message"] as? [String: Any])?["id"] as? String == hello.id)
+            try await c.call(bob, .get, "\(conversations)?limit=abc", expect: 400)
+            let receipts = try await c.call(alice, .get, "/api/v1/messages/\(notice.id)/receipts", expect: 200)
+            #expect(Set(receipts["read"] as? [String] ?? []) == Set([bobId, carolId]))
+            #expect((receipts["unread"] as? [String])?.isEmpty == true)
+            try await c.call(bob, .get, "/api/v1/messages/\(notice.id)/receipts", expect: 403)
+            try await c.call(frank, .get, "/api/v1/messages/\(notice.id)/receipts", expect: 404)
+            try await c.call(alice, .get, "/api/v1/messages/\(missing)/receipts", expect: 404)
+
+            // Recall.
+            let recalled = try await c.call(bob, .post, "/api/v1/messages/\(reply.id)/recall", expect: 200)
+            #expect(recalled["recalled"] as? Bool == true && recalled["text"] as? String == "")
+            try await c.call(carol, .post, "/api/v1/messages/\(notice.id)/recall", expect: 403)
+            try await c.call(frank, .post, "/api/v1/messages/\(notice.id)/recall", expect: 403)
+            try await c.call(alice, .post, "/api/v1/messages/\(missing)/recall", expect: 404)
+
+            // The stream is a WebSocket, not a JSON answer: it is marked so, and the checks below leave it out.
+            #expect(spec.operations.filter { spec.isWebSocket($0) }.map(\.key) == ["GET /api/v1/stream"])
+
             // Without a token, every protected operation answers 401.
-            for op in spec.operations where spec.requiresToken(op) {
+            for op in spec.operations where spec.requiresToken(op) && !spec.isWebSocket(op) {
                 let uri = op.path.split(separator: "/", omittingEmptySubsequences: false)
                     .map { $0.hasPrefix("{") ? missing : String($0) }.joined(separator: "/")
                 let method = try #require(HTTPRequest.Method(op.method))
@@ -188,7 +282,7 @@ import Testing
                 #expect(r.headers[.wwwAuthenticate] == "Bearer", "\(op.key)")
             }
 
-            let never = spec.operations.map(\.key).filter { !c.exercised.contains($0) }
+            let never = spec.operations.filter { !spec.isWebSocket($0) }.map(\.key).filter { !c.exercised.contains($0) }
             #expect(never.isEmpty, "documented but never called: \(never)")
         }
     }
@@ -231,7 +325,7 @@ struct OpenAPIOperation: Hashable, Sendable {
 
 /// An OpenAPI document parsed by JSONSerialization, with a validator for the JSON Schema subset it uses:
 /// `type` (one or a list, `integer` vs `number`, `boolean`, `null`), `enum`, `required`, `properties`,
-/// `additionalProperties` (false or a schema), `items`, and `$ref` to anywhere in the document.
+/// `additionalProperties` (false or a schema), `items`, `anyOf`, and `$ref` to anywhere in the document.
 struct OpenAPIDocument {
     let root: [String: Any]
     static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
@@ -253,6 +347,12 @@ struct OpenAPIDocument {
 
     func operation(_ op: OpenAPIOperation) -> [String: Any]? {
         (paths[op.path] as? [String: Any])?[op.method.lowercased()] as? [String: Any]
+    }
+
+    /// Operations marked `x-websocket: true` upgrade to a WebSocket instead of answering JSON; the
+    /// conformance checks leave them out.
+    func isWebSocket(_ op: OpenAPIOperation) -> Bool {
+        operation(op)?["x-websocket"] as? Bool == true
     }
 
     /// An operation needs a token unless it (or, failing that, the document) declares no security.
@@ -329,6 +429,12 @@ struct OpenAPIDocument {
         if let ref = schema["$ref"] as? String {
             guard let target = pointer(ref) as? [String: Any] else { return ["\(location): unresolvable $ref \(ref)"] }
             return validate(value, against: target, at: location)
+        }
+        if let alternatives = schema["anyOf"] as? [[String: Any]] {
+            let failures = alternatives.map { validate(value, against: $0, at: location) }
+            guard failures.contains(where: { $0.isEmpty }) else {
+                return ["\(location): matches no alternative of anyOf (\(failures.map { $0.joined(separator: "; ") }.joined(separator: " | ")))"]
+            }
         }
         let actual = Self.jsonType(value)
         if let types = (schema["type"] as? String).map({ [$0] }) ?? schema["type"] as? [String] {

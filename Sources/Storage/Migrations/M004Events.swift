@@ -12,8 +12,10 @@ struct M004Events: Migration {
                 seq {INT} PRIMARY KEY,
                 type TEXT NOT NULL,
                 data TEXT NOT NULL,
+                ref TEXT{C},
                 created_at {INT} NOT NULL)
             """,
+            "CREATE INDEX events_ref ON events (ref)",
             """
             CREATE TABLE event_recipients (
                 person_id TEXT{C} NOT NULL,

@@ -25,6 +25,7 @@ struct M006Messaging: Migration {
                 person_id TEXT{C} NOT NULL REFERENCES people(id),
                 role TEXT NOT NULL DEFAULT 'member',
                 read_seq {INT} NOT NULL DEFAULT 0,
+                joined_seq {INT} NOT NULL DEFAULT 0,
                 joined_at {INT} NOT NULL,
                 PRIMARY KEY (conversation_id, person_id))
             """,
