@@ -133,6 +133,7 @@ extension MessagingService {
 
     /// The conversation, if the viewer is a member: 404 if it does not exist, 403 if they are not in it.
     func member(_ id: String, viewer: Viewer) async throws -> Conversation {
+        if ID.isValid(id) { try await syncOrgMembers(id) }
         guard let c = try await database.read({ db in try await MessagingQueries.conversation(db, id) }) else {
             throw DomainError.notFound("conversation")
         }
@@ -159,7 +160,7 @@ enum MessagingQueries {
 
     static func conversation(_ db: any SQLDatabase, _ id: String) async throws -> Conversation? {
         guard ID.isValid(id), let r = try await db.raw("""
-            SELECT id, kind, name, owner_id, last_seq, created_at FROM conversations WHERE id = \(bind: id)
+            SELECT id, kind, name, owner_id, last_seq, created_at, org_id, include_subtree FROM conversations WHERE id = \(bind: id)
             """).first() else { return nil }
         let members = try await db.raw("""
             SELECT person_id, role, read_seq FROM conversation_members WHERE conversation_id = \(bind: id) ORDER BY joined_at, person_id
@@ -168,7 +169,9 @@ enum MessagingQueries {
         return Conversation(id: id, kind: ConversationKind(rawValue: try r.decode(column: "kind", as: String.self)) ?? .group,
                             name: try r.decode(column: "name", as: String?.self), ownerId: try r.decode(column: "owner_id", as: String?.self),
                             lastSeq: try r.decode(column: "last_seq", as: Int64.self),
-                            createdAt: Date(millis: try r.decode(column: "created_at", as: Int64.self)), members: members)
+                            createdAt: Date(millis: try r.decode(column: "created_at", as: Int64.self)), members: members,
+                            orgId: try r.decode(column: "org_id", as: String?.self),
+                            includeSubtree: try r.decode(column: "include_subtree", as: Int.self) != 0)
     }
 
     /// Read counts come from members' read positions: one indexed count per message, whatever the group size.

@@ -96,7 +96,8 @@ public struct MessagingService: Sendable {
     }
 
     public func conversations(viewer: Viewer, page: PageRequest) async throws -> Page<ConversationSummary> {
-        try await database.read { db in
+        try await syncOrgGroups(for: viewer)
+        return try await database.read { db in
             let ids = try await db.raw("""
                 SELECT c.id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
                 WHERE m.person_id = \(bind: viewer.personId) ORDER BY c.updated_at DESC, c.id DESC
@@ -120,7 +121,7 @@ public struct MessagingService: Sendable {
 
     public func addMembers(_ id: String, members: [String], viewer: Viewer) async throws -> Conversation {
         let c = try await conversation(id, viewer: viewer)
-        guard c.kind == .group else { throw DomainError.invalid("kind", "members can only be added to a group") }
+        guard c.kind == .group else { throw DomainError.invalid("kind", "members can only be added to a group; a department group follows the directory") }
         guard let me = c.members.first(where: { $0.personId == viewer.personId }), me.role != "member" else {
             throw DomainError(.forbidden, "not_group_admin", "only the group's owner or admins add members")
         }
@@ -142,7 +143,7 @@ public struct MessagingService: Sendable {
     /// Removes a member (the owner and admins remove others; anyone may leave). The owner stays.
     public func removeMember(_ id: String, person: String, viewer: Viewer) async throws {
         let c = try await conversation(id, viewer: viewer)
-        guard c.kind == .group else { throw DomainError.invalid("kind", "a direct conversation has no members to remove") }
+        guard c.kind == .group else { throw DomainError.invalid("kind", "only a group's members are removed by hand; a department group follows the directory") }
         guard c.members.contains(where: { $0.personId == person }) else { throw DomainError.notFound("member") }
         let myRole = c.members.first { $0.personId == viewer.personId }?.role ?? "member"
         guard person == viewer.personId || myRole != "member" else {

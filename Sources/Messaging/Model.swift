@@ -1,7 +1,7 @@
 import Foundation
 
 public enum ConversationKind: String, Codable, Sendable {
-    case direct, group
+    case direct, group, org
 }
 
 public struct Member: Codable, Sendable, Equatable {
@@ -18,6 +18,9 @@ public struct Conversation: Codable, Sendable, Equatable {
     public var lastSeq: Int64
     public var createdAt: Date
     public var members: [Member]
+    /// For a department group: the org whose people are its members, and whether its subtree counts.
+    public var orgId: String? = nil
+    public var includeSubtree = false
 }
 
 public struct Message: Codable, Sendable, Equatable {

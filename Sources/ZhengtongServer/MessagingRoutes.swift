@@ -7,6 +7,8 @@ struct ConversationRequest: Decodable {
     var kind: String
     var name: String?
     var members: [String]?
+    var orgId: String?
+    var includeSubtree: Bool?
 }
 struct MembersRequest: Decodable { var members: [String] }
 struct SendRequest: Decodable { var text: String; var clientMsgId: String; var mentions: [String]?; var replyTo: String? }
@@ -69,8 +71,12 @@ struct MessagingRoutes {
             case "group":
                 let c = try await messaging.createGroup(name: b.name ?? "", members: b.members ?? [], viewer: viewer)
                 return try Created(value: ConversationDTO(c: c)).response(from: req, context: ctx)
+            case "org":
+                guard let orgId = b.orgId else { throw DomainError.invalid("org_id", "a department group needs org_id") }
+                let (c, created) = try await messaging.openOrgGroup(orgId: orgId, includeSubtree: b.includeSubtree ?? false, viewer: viewer)
+                return try Created(value: ConversationDTO(c: c), status: created ? .created : .ok).response(from: req, context: ctx)
             default:
-                throw DomainError.invalid("kind", "kind must be direct or group")
+                throw DomainError.invalid("kind", "kind must be direct, group or org")
             }
         }
         api.get("conversations") { req, ctx in

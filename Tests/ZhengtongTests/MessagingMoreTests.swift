@@ -77,3 +77,38 @@ import ZhengtongCore
         }
     }
 }
+
+@Suite struct OrgGroupTests {
+    /// A department group's membership follows the directory: new positions join it, ended ones leave.
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func departmentGroupFollowsTheDirectory(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), frank = try await f.as_("frank")
+            // U1 with its subtree: alice, bob (D1), carol (U1), dave (DH), erin (DS).
+            let group = try expect(await alice.post("/api/v1/conversations", ["kind": "org", "org_id": f.orgs["U1"]!, "include_subtree": true]), 201)
+            let members = Set((group["members"] as? [[String: Any]] ?? []).compactMap { $0["person_id"] as? String })
+            #expect(members == Set(["alice", "bob", "carol", "dave", "erin"].map { f.people[$0]! }))
+            #expect(try expect(await alice.post("/api/v1/conversations", ["kind": "org", "org_id": f.orgs["U1"]!, "include_subtree": true]), 200).id == group.id)
+            // Without the subtree: only U1's own people, and only they (or its admins) open it.
+            try expect(await alice.post("/api/v1/conversations", ["kind": "org", "org_id": f.orgs["U1"]!]), 403)
+            let carol = try await f.as_("carol")
+            let own = try expect(await carol.post("/api/v1/conversations", ["kind": "org", "org_id": f.orgs["U1"]!]), 201)
+            #expect((own["members"] as? [[String: Any]])?.count == 1)
+            // Outsiders cannot open it.
+            try expect(await frank.post("/api/v1/conversations", ["kind": "org", "org_id": f.orgs["U1"]!]), 403)
+            // frank takes a position in D1: the group appears in his list and reaches him.
+            let pos = try expect(await f.root.post("/api/v1/people/\(f.people["frank"]!)/positions", ["org_id": f.orgs["D1"]!, "title": "借调"]), 201).id
+            let mine = try expect(await frank.get("/api/v1/conversations"), 200)
+            #expect(mine.items.contains { $0["id"] as? String == group.id })
+            try expect(await alice.post("/api/v1/conversations/\(group.id)/messages", ["text": "欢迎", "client_msg_id": "w"]), 201)
+            #expect(try expect(await frank.get("/api/v1/conversations/\(group.id)/messages"), 200).items.count == 1)
+            // The position ends: he leaves the group.
+            try expect(await f.root.delete("/api/v1/positions/\(pos)"), 204)
+            try expect(await alice.post("/api/v1/conversations/\(group.id)/messages", ["text": "再见", "client_msg_id": "z"]), 201)
+            try expect(await frank.get("/api/v1/conversations/\(group.id)/messages"), 403)
+            // Its membership is the directory's business: no manual adds.
+            try expect(await alice.post("/api/v1/conversations/\(group.id)/members", ["members": [f.people["frank"]!]]), 422)
+        }
+    }
+}

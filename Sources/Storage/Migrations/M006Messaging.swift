@@ -15,6 +15,9 @@ struct M006Messaging: Migration {
                 name TEXT,
                 owner_id TEXT{C},
                 direct_key TEXT{C} UNIQUE,
+                org_id TEXT{C},
+                org_path TEXT{C},
+                include_subtree {INT} NOT NULL DEFAULT 0,
                 last_seq {INT} NOT NULL DEFAULT 0,
                 created_at {INT} NOT NULL,
                 updated_at {INT} NOT NULL)
@@ -29,6 +32,7 @@ struct M006Messaging: Migration {
                 joined_at {INT} NOT NULL,
                 PRIMARY KEY (conversation_id, person_id))
             """,
+            "CREATE INDEX conversations_org ON conversations (org_path)",
             "CREATE INDEX conversation_members_person ON conversation_members (person_id, conversation_id)",
             "CREATE INDEX conversation_members_read ON conversation_members (conversation_id, read_seq)",
             """
