@@ -47,6 +47,7 @@ extension MessagingService {
                     VALUES (\(bind: id), \(bind: c.id), \(bind: seq), \(bind: viewer.personId), \(bind: text), \(bind: clientId),
                             \(bind: replyTo), \(bind: mentions.isEmpty ? "" : "|" + mentions.joined(separator: "|") + "|"), \(bind: now.millis))
                     """).run()
+                try await Self.indexText(db, messageId: id, conversationId: c.id, text: text)
                 // The sender has read what they wrote.
                 try await db.raw("""
                     UPDATE conversation_members SET read_seq = \(bind: seq) WHERE conversation_id = \(bind: c.id) AND person_id = \(bind: viewer.personId)

@@ -27,6 +27,7 @@ extension MessagingService {
         if try row.decode(column: "recalled", as: Int.self) == 0 {
             try await write { db, events in
                 try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
+                try await db.raw("DELETE FROM message_grams WHERE message_id = \(bind: messageId)").run()
                 try await EventLog.redact(db, ref: messageId, data: """
                     {"id":"\(messageId)","conversation_id":"\(c.id)","sender_id":"\(sender)","text":"","recalled":true}
                     """)

@@ -33,6 +33,7 @@ public enum Migrations {
         M005PersonGrams(),
         M006Messaging(),
         M007Dings(),
+        M008MessageSearch(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

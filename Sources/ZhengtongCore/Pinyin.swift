@@ -70,3 +70,18 @@ public enum NameGrams {
         return chars.count == 1 ? String(chars[0]) : String(chars[0...1])
     }
 }
+
+/// Character pairs for full-text search over longer text (messages): lower-cased, whitespace-free.
+public enum TextGrams {
+    public static func bigrams(_ text: String) -> [String] {
+        let chars = Array(text.lowercased()).filter { !$0.isWhitespace }
+        guard chars.count >= 2 else { return chars.map(String.init) }
+        var seen = Set<String>()
+        var out: [String] = []
+        for i in 0..<(chars.count - 1) {
+            let g = String(chars[i...i + 1])
+            if seen.insert(g).inserted { out.append(g) }
+        }
+        return out
+    }
+}

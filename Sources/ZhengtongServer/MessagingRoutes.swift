@@ -122,6 +122,19 @@ struct MessagingRoutes {
             try await messaging.markRead(try ctx.parameters.require("id"), seq: b.seq, viewer: try ctx.requireViewer())
             return Response(status: .noContent)
         }
+        api.get("search/messages") { req, ctx in
+            let q = req.uri.queryParameters
+            let limit = try q["limit"].map { s -> Int in
+                guard let n = Int(s) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
+                return n
+            } ?? 20
+            let before = try q["cursor"].map { c -> String in
+                guard ID.isValid(String(c)) else { throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued") }
+                return String(c)
+            }
+            let items = try await messaging.search(q["q"].map(String.init) ?? "", viewer: try ctx.requireViewer(), limit: limit, before: before)
+            return PageDTO(items: items.map(MessageDTO.init), nextCursor: items.count == limit ? items.last?.id : nil)
+        }
         api.post("messages/:id/recall") { _, ctx in
             MessageDTO(m: try await messaging.recall(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
         }

@@ -112,3 +112,41 @@ import ZhengtongCore
         }
     }
 }
+
+@Suite struct MessageSearchTests {
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func chineseFullTextOverMyConversationsOnly(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob"), frank = try await f.as_("frank")
+            let ab = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
+            let af = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["frank"]!]]), 201).id
+            let texts = ["明天上午九点开会，请准时参加", "防汛工作部署会议纪要已上传", "开会地点改到三楼会议室", "Typhoon In-Fa update"]
+            var ids: [String] = []
+            for (i, t) in texts.enumerated() {
+                ids.append(try expect(await alice.post("/api/v1/conversations/\(ab)/messages", ["text": t, "client_msg_id": "t\(i)"]), 201).id)
+            }
+            try expect(await alice.post("/api/v1/conversations/\(af)/messages", ["text": "给frank的开会通知", "client_msg_id": "f1"]), 201)
+            func found(_ who: API, _ q: String) async throws -> [String] {
+                try expect(await who.get("/api/v1/search/messages?q=\(q)"), 200).items.compactMap { $0["text"] as? String }
+            }
+            // Two-character words, newest first, only where the searcher is a member.
+            #expect(try await found(bob, "开会") == ["开会地点改到三楼会议室", "明天上午九点开会，请准时参加"])
+            #expect(try await found(alice, "开会").count == 3)
+            #expect(try await found(frank, "开会") == ["给frank的开会通知"])
+            #expect(try await found(bob, "会议").count == 2)
+            #expect(try await found(bob, "部署会议纪要") == ["防汛工作部署会议纪要已上传"])
+            #expect(try await found(bob, "typhoon in") == ["Typhoon In-Fa update"])
+            #expect(try await found(bob, "开完会").isEmpty)
+            // Recalled messages are no longer found.
+            try expect(await alice.post("/api/v1/messages/\(ids[2])/recall"), 200)
+            #expect(try await found(bob, "开会") == ["明天上午九点开会，请准时参加"])
+            // Paging.
+            let page = try expect(await alice.get("/api/v1/search/messages?q=会&limit=1"), 422)
+            #expect(page.errorCode == "invalid_q")
+            let first = try expect(await alice.get("/api/v1/search/messages?q=开会&limit=1"), 200)
+            let next = try expect(await alice.get("/api/v1/search/messages?q=开会&limit=1&cursor=\(first["next_cursor"] as! String)"), 200)
+            #expect(first.items.first?["id"] as? String != next.items.first?["id"] as? String)
+        }
+    }
+}
