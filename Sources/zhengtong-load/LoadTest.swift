@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// A load generator for messaging and DING (not a test): signs N people in, keeps N WebSocket streams
+/// open, sends into groups at a set rate, and reports delivery throughput and latency, server memory
+/// per connection, and DING fan-out time. Traffic goes only to the given server, which should be on
+/// this machine.
+@main
+struct LoadTest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "zhengtong-load", abstract: "Messaging and DING load generator.")
+
+    @Option(help: "Server base URL (loopback).") var url = "http://127.0.0.1:8080"
+    @Option(help: "Administrator used to list people and send DINGs.") var admin = "admin"
+    @Option(help: "Administrator password.") var adminPassword: String
+    @Option(help: "Password of the people signed in (the demo password).") var password = "zhengtong"
+    @Option(help: "Concurrent WebSocket connections (one person each).") var connections = 1000
+    @Option(help: "Members per group.") var groupSize = 50
+    @Option(help: "Messages sent per second, across all groups.") var rate = 50
+    @Option(help: "Seconds of sending.") var seconds = 20
+    @Option(help: "Server process id, to read its memory from /proc.") var serverPid: Int?
+    @Option(help: "Region codes to send one DING each to, measuring fan-out.") var dingRegion: [String] = []
+
+    func run() async throws {
+        let http = HTTP(base: url)
+        let adminToken = try await http.login(admin, adminPassword)
+        print("listing \(connections) people…")
+        var usernames: [String] = []
+        var cursor: String? = nil
+        repeat {
+            let page = try await http.json("GET", "/api/v1/people?limit=200" + (cursor.map { "&cursor=\($0)" } ?? ""), token: adminToken)
+            usernames += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String }.filter { $0 != admin }
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil && usernames.count < connections
+        usernames = Array(usernames.prefix(connections))
+
+        print("signing in \(usernames.count) people…")
+        let started = Date()
+        var sessions: [(username: String, token: String, id: String)] = []
+        try await withThrowingTaskGroup(of: (String, String, String).self) { group in
+            var next = 0
+            func add() {
+                let u = usernames[next]
+                next += 1
+                group.addTask {
+                    let r = try await http.json("POST", "/api/v1/auth/login", body: ["username": u, "password": password])
+                    return (u, r["token"] as? String ?? "", (r["person"] as? [String: Any])?["id"] as? String ?? "")
+                }
+            }
+            for _ in 0..<min(16, usernames.count) { add() }
+            while let s = try await group.next() {
+                sessions.append(s)
+                if next < usernames.count { add() }
+            }
+        }
+        print(String(format: "signed in %d in %.1f s", sessions.count, Date().timeIntervalSince(started)))
+
+        let rssBefore = serverPid.flatMap(Self.rss)
+        let stats = Stats()
+        let wsURL = url.replacingOccurrences(of: "http://", with: "ws://")
+        let signedIn = sessions
+        let streams = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for s in signedIn {
+                    group.addTask {
+                        _ = try? await WebSocketClient.connect(url: "\(wsURL)/api/v1/stream?token=\(s.token)", logger: Logger(label: "load")) { inbound, _, _ in
+                            stats.connected()
+                            for try await message in inbound.messages(maxSize: 1 << 20) {
+                                guard case .text(let text) = message else { continue }
+                                stats.received(text, at: Date())
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        while stats.connections < sessions.count {
+            try await Task.sleep(for: .milliseconds(200))
+            if Date().timeIntervalSince(started) > 600 { break }
+        }
+        try await Task.sleep(for: .seconds(2))
+        let rssIdle = serverPid.flatMap(Self.rss)
+        print("connections open: \(stats.connections)")
+        if let a = rssBefore, let b = rssIdle {
+            print(String(format: "server RSS %.1f MB → %.1f MB with %d idle connections: %.1f KB per connection",
+                         Double(a) / 1024, Double(b) / 1024, stats.connections, Double(b - a) / Double(max(1, stats.connections))))
+        }
+
+        // Groups of `groupSize`: the first member creates each.
+        var groups: [(id: String, senders: [(String, String)])] = []
+        for chunk in stride(from: 0, to: sessions.count, by: groupSize).map({ Array(sessions[$0..<min($0 + groupSize, sessions.count)]) }) where chunk.count > 1 {
+            let r = try await http.json("POST", "/api/v1/conversations", token: chunk[0].token,
+                                        body: ["kind": "group", "name": "压测组", "members": chunk.dropFirst().map(\.id)])
+            if let id = r["id"] as? String { groups.append((id, chunk.map { ($0.token, $0.id) })) }
+        }
+        print("\(groups.count) groups of \(groupSize)")
+
+        print("sending \(rate) messages/s for \(seconds) s…")
+        stats.reset()
+        let sendStart = Date()
+        let total = rate * seconds
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<total {
+                let due = sendStart.addingTimeInterval(Double(i) / Double(rate))
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+                let g = groups[i % groups.count]
+                let sender = g.senders[(i / groups.count) % g.senders.count]
+                let clientId = "load-\(i)"
+                stats.sent(clientId, at: Date(), expect: g.senders.count)
+                group.addTask {
+                    _ = try await http.json("POST", "/api/v1/conversations/\(g.id)/messages", token: sender.0,
+                                            body: ["text": "负载测试消息 \(i)", "client_msg_id": clientId])
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Task.sleep(for: .seconds(3))
+        let elapsed = Date().timeIntervalSince(sendStart)
+        let report = stats.report()
+        print(String(format: "sent %d messages; %d of %d deliveries arrived; %.0f deliveries/s; send→receive p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     total, report.delivered, report.expected, Double(report.delivered) / elapsed, report.p50, report.p99, report.max))
+
+        for region in dingRegion {
+            let t0 = Date()
+            let r = try await http.json("POST", "/api/v1/dings", token: adminToken,
+                                        body: ["text": "紧急通知：请立即确认", "recipients": ["regions": [region]]])
+            let persisted = Date().timeIntervalSince(t0)
+            let count = r["recipient_count"] as? Int ?? 0
+            try await Task.sleep(for: .seconds(2))
+            print(String(format: "DING to region %@: %d recipients persisted and published in %.2f s; %d connected recipients got it, last after %.2f s",
+                         region, count, persisted, stats.dings, stats.lastDing.map { $0.timeIntervalSince(t0) } ?? 0))
+            stats.resetDings()
+        }
+        streams.cancel()
+    }
+
+    static func rss(_ pid: Int) -> Int? {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "")
+        }
+        return nil
+    }
+}
+
+/// Counters shared by every connection's task.
+final class Stats: Sendable {
+    private struct State {
+        var connections = 0
+        var sentAt: [String: Date] = [:]
+        var expected = 0
+        var latencies: [Double] = []
+        var dings = 0
+        var lastDing: Date? = nil
+    }
+    private let state = Mutex(State())
+
+    var connections: Int { state.withLock { $0.connections } }
+    var dings: Int { state.withLock { $0.dings } }
+    var lastDing: Date? { state.withLock { $0.lastDing } }
+
+    func connected() { state.withLock { $0.connections += 1 } }
+    func reset() { state.withLock { $0.sentAt = [:]; $0.expected = 0; $0.latencies = [] } }
+    func resetDings() { state.withLock { $0.dings = 0; $0.lastDing = nil } }
+    func sent(_ id: String, at date: Date, expect n: Int) { state.withLock { $0.sentAt[id] = date; $0.expected += n } }
+
+    func received(_ text: String, at date: Date) {
+        if text.contains("\"type\":\"ding.new\"") {
+            state.withLock { $0.dings += 1; $0.lastDing = date }
+            return
+        }
+        guard text.contains("\"type\":\"message.new\""), let r = text.range(of: "\"client_msg_id\":\"") else { return }
+        let id = String(text[r.upperBound...].prefix { $0 != "\"" })
+        state.withLock { s in
+            if let sent = s.sentAt[id] { s.latencies.append(date.timeIntervalSince(sent) * 1000) }
+        }
+    }
+
+    func report() -> (delivered: Int, expected: Int, p50: Double, p99: Double, max: Double) {
+        state.withLock { s in
+            let sorted = s.latencies.sorted()
+            func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+            return (sorted.count, s.expected, pct(0.5), pct(0.99), sorted.last ?? 0)
+        }
+    }
+}
+
+/// A minimal JSON-over-HTTP client.
+struct HTTP: Sendable {
+    let base: String
+
+    func login(_ username: String, _ password: String) async throws -> String {
+        guard let t = try await json("POST", "/api/v1/auth/login", body: ["username": username, "password": password])["token"] as? String else {
+            throw ValidationError("could not sign in as \(username)")
+        }
+        return t
+    }
+
+    func json(_ method: String, _ path: String, token: String? = nil, body: [String: Any]? = nil) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 60
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+}
