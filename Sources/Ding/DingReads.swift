@@ -70,8 +70,11 @@ extension DingService {
                     LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
                     """).all().map(Self.ding)
             }
-            let p = page.page(rows)
-            try await markDelivered(p.items.filter { $0.myDeliveredAt == nil }.map(\.id), personId: viewer.personId)
+            var p = page.page(rows)
+            let undelivered = p.items.filter { $0.myDeliveredAt == nil }.map(\.id)
+            try await markDelivered(undelivered, personId: viewer.personId)
+            let now = clock.now()
+            for i in p.items.indices where p.items[i].myDeliveredAt == nil { p.items[i].myDeliveredAt = now }
             return p
         case "sent":
             let rows = try await database.read { db in
@@ -174,16 +177,18 @@ extension DingService {
     /// The seeds' three figures over DINGs sent in [from, to) to people of an org or region subtree.
     public func aggregate(orgId: String?, regionCode: String?, from: Date?, to: Date?, viewer: Viewer) async throws -> DingStats {
         var scope: SQLQueryString
+        guard !viewer.scope.isEmpty else { throw DomainError(.forbidden, "forbidden", "DING statistics are for administrators") }
         if let orgId {
             let o = try await directory.org(orgId, viewer: viewer)
+            guard viewer.scope.covers(o) else { throw DomainError.forbidden }
             scope = "EXISTS (SELECT 1 FROM positions x WHERE x.person_id = r.person_id AND x.org_path >= \(bind: o.path) AND x.org_path < \(bind: o.path + "\u{7F}"))"
         } else if let regionCode {
             let region = try await directory.region(regionCode)
+            guard viewer.scope.covers(regionCode: region.code) else { throw DomainError.forbidden }
             scope = "EXISTS (SELECT 1 FROM positions x WHERE x.person_id = r.person_id AND x.region_code >= \(bind: region.prefix) AND x.region_code < \(bind: region.prefix + "\u{7F}"))"
         } else {
             throw DomainError.invalid("scope", "give org or region")
         }
-        guard !viewer.scope.isEmpty else { throw DomainError(.forbidden, "forbidden", "DING statistics are for administrators") }
         scope += " AND d.send_at >= \(bind: (from ?? .distantPast).millis) AND d.send_at < \(bind: (to ?? .distantFuture).millis)"
         return try await database.read { db in try await Self.stats(db, where: scope) }
     }

@@ -82,14 +82,7 @@ public struct DingService: Sendable {
     }
 
     func write<T: Sendable>(_ body: (any SQLDatabase, inout [StagedEvent]) async throws -> T) async throws -> T {
-        let now = clock.now()
-        let (result, events) = try await database.transaction { db -> (T, [Event]) in
-            var staged: [StagedEvent] = []
-            let r = try await body(db, &staged)
-            return (r, try await EventLog.append(db, staged, at: now))
-        }
-        bus.committed(events)
-        return result
+        try await bus.transaction(at: clock.now(), body)
     }
 
     public func send(_ input: NewDing, viewer: Viewer) async throws -> (Ding, recipientCount: Int, excluded: [Exclusion]) {
@@ -155,8 +148,10 @@ public struct DingService: Sendable {
         return (try await ding(id, viewer: viewer), recipients.count, excluded)
     }
 
+    struct DingPayload: Encodable { var dingId: String, senderId: String, text: String, remind: Bool }
+
     static func dingEvent(id: String, sender: String, text: String, recipients: [String], remind: Bool = false) -> StagedEvent {
-        let payload = ["ding_id": id, "sender_id": sender, "text": text, "remind": remind ? "true" : "false"]
+        let payload = DingPayload(dingId: id, senderId: sender, text: text, remind: remind)
         return (try? StagedEvent(type: "ding.new", payload: payload, recipients: recipients))
             ?? StagedEvent(type: "ding.new", json: "{}", recipients: recipients)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SQLKit
 import Storage
 import Synchronization
 
@@ -18,6 +19,19 @@ public final class EventBus: Sendable {
         self.database = database
         self.hub = hub
         self.logger = logger
+    }
+
+    /// The shape of every write that emits events: `body` changes rows and stages events in one
+    /// transaction; the events are appended to the log in that same transaction and published only
+    /// after it commits.
+    public func transaction<T: Sendable>(at now: Date, _ body: (any SQLDatabase, inout [StagedEvent]) async throws -> T) async throws -> T {
+        let (result, events) = try await database.transaction { db -> (T, [Event]) in
+            var staged: [StagedEvent] = []
+            let r = try await body(db, &staged)
+            return (r, try await EventLog.append(db, staged, at: now))
+        }
+        committed(events)
+        return result
     }
 
     /// Call after the transaction that appended `events` has committed.

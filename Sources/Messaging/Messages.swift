@@ -26,7 +26,7 @@ extension MessagingService {
         for m in mentions where m != "all" && !c.members.contains(where: { $0.personId == m }) {
             throw DomainError.invalid("mentions", "\(m) is not a member of this conversation")
         }
-        if mentions.contains("all") && c.kind == .group && c.members.first(where: { $0.personId == viewer.personId })?.role == "member" {
+        if mentions.contains("all") && c.kind != .direct && c.members.first(where: { $0.personId == viewer.personId })?.role == "member" {
             throw DomainError(.forbidden, "mention_all_forbidden", "only the group's owner or admins may mention everyone")
         }
         if let existing = try await existing(viewer.personId, clientId, conversation: c) { return (existing, false) }

@@ -25,14 +25,7 @@ public struct MessagingService: Sendable {
 
     /// Runs `body` in a transaction and publishes the events it staged after the commit.
     func write<T: Sendable>(_ body: (any SQLDatabase, inout [StagedEvent]) async throws -> T) async throws -> T {
-        let now = clock.now()
-        let (result, events) = try await database.transaction { db -> (T, [Event]) in
-            var staged: [StagedEvent] = []
-            let r = try await body(db, &staged)
-            return (r, try await EventLog.append(db, staged, at: now))
-        }
-        bus.committed(events)
-        return result
+        try await bus.transaction(at: clock.now(), body)
     }
 
     // MARK: Conversations

@@ -12,7 +12,9 @@ import ZhengtongCore
 extension MessagingService {
     public func openOrgGroup(orgId: String, includeSubtree: Bool, viewer: Viewer) async throws -> (Conversation, created: Bool) {
         let org: Org
-        do { org = try await directory.org(orgId, viewer: viewer) } catch { throw DomainError.invalid("org_id", "org \(orgId) does not exist") }
+        do { org = try await directory.org(orgId, viewer: viewer) } catch let e as DomainError where e.kind == .notFound {
+            throw DomainError.invalid("org_id", "org \(orgId) does not exist")
+        }
         let inside = viewer.positions.contains { includeSubtree ? $0.orgPath.hasPrefix(org.path) : $0.orgPath == org.path }
         guard inside || viewer.scope.covers(org) else {
             throw DomainError(.forbidden, "not_in_org", "only the org's people or its administrators open its group")

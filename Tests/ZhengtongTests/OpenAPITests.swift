@@ -270,6 +270,113 @@ import Testing
             try await c.call(frank, .post, "/api/v1/messages/\(notice.id)/recall", expect: 403)
             try await c.call(alice, .post, "/api/v1/messages/\(missing)/recall", expect: 404)
 
+            // Department groups: one per org (with or without its subtree), members taken from the directory.
+            let deptGroup = try await c.call(alice, .post, conversations, ["kind": "org", "org_id": d1], expect: 201)
+            #expect(deptGroup["kind"] as? String == "org" && deptGroup["owner_id"] is NSNull)
+            let deptMembers = (deptGroup["members"] as? [[String: Any]] ?? []).compactMap { $0["person_id"] as? String }
+            #expect(Set(deptMembers) == Set([aliceId, bobId]), "D1's active people; the disabled newcomer is not one")
+            let deptAgain = try await c.call(bob, .post, conversations, ["kind": "org", "org_id": d1], expect: 200)
+            #expect(deptAgain.id == deptGroup.id, "a department group is opened once")
+            try await c.call(frank, .post, conversations, ["kind": "org", "org_id": d1], expect: 403)
+            try await c.call(alice, .post, conversations, ["kind": "org"], expect: 422)
+            try await c.call(alice, .post, conversations, ["kind": "org", "org_id": missing], expect: 422)
+            try await c.call(alice, .post, "\(conversations)/\(deptGroup.id)/members", ["members": [carolId]], expect: 422)
+            try await c.call(alice, .delete, "\(conversations)/\(deptGroup.id)/members/\(bobId)", expect: 422)
+            let adminOpened = try await c.call(root, .post, conversations, ["kind": "org", "org_id": d2, "include_subtree": true] as [String: Any],
+                                               expect: 201)
+            let rootMember = (adminOpened["members"] as? [[String: Any]])?.first { $0["person_id"] as? String == rootMe.id }
+            #expect(rootMember?["role"] as? String == "admin", "an administrator from outside the org joins as its admin")
+
+            // Message search: only the caller's conversations, newest first, paged by message id.
+            let search = "/api/v1/search/messages"
+            let found = try await c.call(alice, .get, "\(search)?q=开会", expect: 200)
+            #expect(found.items.compactMap { $0["id"] as? String } == [notice.id])
+            let frankFound = try await c.call(frank, .get, "\(search)?q=开会", expect: 200)
+            #expect(frankFound.items.isEmpty, "frank left the group")
+            let firstHit = try await c.call(alice, .get, "\(search)?q=开会&limit=1", expect: 200)
+            let hitCursor = try #require(firstHit["next_cursor"] as? String)
+            let afterHit = try await c.call(alice, .get, "\(search)?q=开会&limit=1&cursor=\(hitCursor)", expect: 200)
+            #expect(afterHit.items.isEmpty && afterHit["next_cursor"] is NSNull)
+            try await c.call(alice, .get, "\(search)?q=会", expect: 422)
+            try await c.call(alice, .get, "\(search)?q=开会&limit=0", expect: 400)
+            try await c.call(alice, .get, "\(search)?q=开会&cursor=not-an-id", expect: 400)
+
+            // DING: alice DINGs bob; carol (senior mode) and ids that name nothing are excluded, and say so.
+            let dingsPath = "/api/v1/dings"
+            let dingBody: [String: Any] = ["text": "今晚防汛值班，请确认", "channels": ["app", "sms"], "sms_after_minutes": 30,
+                                           "recipients": ["people": [bobId, carolId, missing], "orgs": [missing]]]
+            let ding = try await c.call(alice, .post, dingsPath, dingBody, expect: 201)
+            #expect(ding["recipient_count"] as? Int == 1 && ding["sent"] as? Bool == true)
+            let reasons = (ding["excluded"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }.sorted()
+            #expect(reasons == ["not_found", "not_found", "senior_mode"])
+            let dingPath = "\(dingsPath)/\(ding.id)"
+            let later = try await c.call(alice, .post, dingsPath,
+                                         ["text": "明早八点开会", "send_at": "2099-01-01T00:00:00Z", "recipients": ["people": [bobId]]] as [String: Any],
+                                         expect: 201)
+            #expect(later["sent"] as? Bool == false)
+            try await c.call(bob, .get, "\(dingsPath)/\(later.id)", expect: 404)
+            try await c.call(alice, .post, dingsPath, ["text": " ", "recipients": ["people": [bobId]]] as [String: Any], expect: 422)
+            try await c.call(alice, .post, dingsPath, ["text": "x", "recipients": ["people": [carolId]]] as [String: Any], expect: 422)
+            try await c.call(alice, .post, dingsPath, ["text": "x", "channels": ["fax"], "recipients": ["people": [bobId]]] as [String: Any],
+                             expect: 422)
+            try await c.call(alice, .post, dingsPath, ["text": "x", "send_at": "tomorrow", "recipients": ["people": [bobId]]] as [String: Any],
+                             expect: 422)
+            try await c.call(alice, .post, dingsPath, ["text": "x"], expect: 400)
+
+            // Inbox and sent box; listing the inbox delivers.
+            let inbox = try await c.call(bob, .get, dingsPath, expect: 200)
+            #expect(inbox.items.compactMap { $0["id"] as? String } == [ding.id], "a scheduled DING is not in the inbox before its time")
+            let sentFirst = try await c.call(alice, .get, "\(dingsPath)?box=sent&limit=1", expect: 200)
+            let sentCursor = try #require(sentFirst["next_cursor"] as? String)
+            try await c.call(alice, .get, "\(dingsPath)?box=sent&limit=1&cursor=\(sentCursor)", expect: 200)
+            try await c.call(alice, .get, "\(dingsPath)?box=all", expect: 400)
+            try await c.call(alice, .get, "\(dingsPath)?limit=0", expect: 400)
+
+            // One DING: figures for the sender, own times for a recipient, nothing for anyone else.
+            let board = try await c.call(alice, .get, dingPath, expect: 200)
+            let figures = try #require(board["stats"] as? [String: Any])
+            #expect(figures["recipients"] as? Int == 1 && figures["delivered"] as? Int == 1, "listing bob's inbox delivered it")
+            let bobsView = try await c.call(bob, .get, dingPath, expect: 200)
+            #expect(bobsView["stats"] is NSNull && bobsView["delivered_at"] is String)
+            try await c.call(frank, .get, dingPath, expect: 404)
+            try await c.call(alice, .get, "\(dingsPath)/\(missing)", expect: 404)
+            let dingRecipients = try await c.call(alice, .get, "\(dingPath)/recipients", expect: 200)
+            #expect(dingRecipients.items.compactMap { $0["person_id"] as? String } == [bobId])
+            try await c.call(alice, .get, "\(dingPath)/recipients?status=unconfirmed&limit=10", expect: 200)
+            try await c.call(alice, .get, "\(dingPath)/recipients?status=maybe", expect: 400)
+            try await c.call(bob, .get, "\(dingPath)/recipients", expect: 403)
+            try await c.call(frank, .get, "\(dingPath)/recipients", expect: 404)
+
+            // Remind the unconfirmed, at most once per 5 minutes.
+            let reminded = try await c.call(alice, .post, "\(dingPath)/remind", expect: 200)
+            #expect(reminded["reminded"] as? Int == 1)
+            let tooSoon = try await c.call(alice, .post, "\(dingPath)/remind", expect: 429)
+            #expect(tooSoon.errorCode == "remind_too_soon" && tooSoon.headers[.retryAfter] != nil)
+            #expect(((tooSoon["error"] as? [String: Any])?["retry_after"] as? Int).map { (1...300).contains($0) } == true)
+            try await c.call(bob, .post, "\(dingPath)/remind", expect: 403)
+            try await c.call(frank, .post, "\(dingPath)/remind", expect: 404)
+
+            // Read and confirm: recipients only.
+            let read = try await c.call(bob, .post, "\(dingPath)/read", expect: 200)
+            #expect(read["read_at"] is String && read["confirmed_at"] is NSNull)
+            try await c.call(alice, .post, "\(dingPath)/read", expect: 403)
+            try await c.call(frank, .post, "\(dingPath)/read", expect: 404)
+            let confirmed = try await c.call(bob, .post, "\(dingPath)/confirm", expect: 200)
+            #expect(confirmed["confirmed_at"] is String)
+            try await c.call(alice, .post, "\(dingPath)/confirm", expect: 403)
+            try await c.call(bob, .post, "\(dingsPath)/\(missing)/confirm", expect: 404)
+
+            // Figures over an org or region subtree, for administrators.
+            let statsPath = "/api/v1/stats/dings"
+            let byOrg = try await c.call(root, .get, "\(statsPath)?org=\(u1)", expect: 200)
+            #expect(byOrg["recipients"] as? Int == 1 && byOrg["confirmed"] as? Int == 1)
+            #expect((byOrg["confirmation_rate"] as? NSNumber)?.doubleValue == 1)
+            try await c.call(root, .get, "\(statsPath)?region=330122000000&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z", expect: 200)
+            try await c.call(root, .get, statsPath, expect: 422)
+            try await c.call(root, .get, "\(statsPath)?region=330122000000&from=yesterday", expect: 400)
+            try await c.call(root, .get, "\(statsPath)?org=\(missing)", expect: 404)
+            try await c.call(bob, .get, "\(statsPath)?region=330122000000", expect: 403)
+
             // The stream is a WebSocket, not a JSON answer: it is marked so, and the checks below leave it out.
             #expect(spec.operations.filter { spec.isWebSocket($0) }.map(\.key) == ["GET /api/v1/stream"])
 
