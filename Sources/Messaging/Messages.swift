@@ -15,9 +15,10 @@ extension MessagingService {
     /// Sends a message. Idempotent on the sender's `clientMsgId`: a retry returns the message already
     /// sent (`created` false) instead of sending it twice.
     public func send(_ conversationId: String, text: String, clientMsgId: String, mentions: [String]?, replyTo: String?,
-                     viewer: Viewer) async throws -> (Message, created: Bool) {
+                     attachments: [String]? = nil, viewer: Viewer) async throws -> (Message, created: Bool) {
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !body.isEmpty else { throw DomainError.invalid("text", "text must not be empty") }
+        let attachmentIds = Array(NSOrderedSet(array: attachments ?? []).array as? [String] ?? [])
+        guard !body.isEmpty || !attachmentIds.isEmpty else { throw DomainError.invalid("text", "text must not be empty") }
         guard text.count <= Self.maxText else { throw DomainError.invalid("text", "text is longer than \(Self.maxText) characters") }
         let clientId = clientMsgId.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(clientId.count) else { throw DomainError.invalid("client_msg_id", "client_msg_id must be 1 to 100 characters") }
@@ -47,6 +48,7 @@ extension MessagingService {
                     VALUES (\(bind: id), \(bind: c.id), \(bind: seq), \(bind: viewer.personId), \(bind: text), \(bind: clientId),
                             \(bind: replyTo), \(bind: mentions.isEmpty ? "" : "|" + mentions.joined(separator: "|") + "|"), \(bind: now.millis))
                     """).run()
+                let files = try await Self.attach(db, ids: attachmentIds, messageId: id, conversationId: c.id, viewer: viewer)
                 try await Self.indexText(db, messageId: id, conversationId: c.id, text: text)
                 // The sender has read what they wrote.
                 try await db.raw("""
@@ -59,7 +61,7 @@ extension MessagingService {
                 events.append(event)
                 return Message(id: id, conversationId: c.id, seq: seq, senderId: viewer.personId, text: text, clientMsgId: clientId,
                                replyTo: replyTo, mentions: mentions, recalled: false, createdAt: now,
-                               readCount: 0, unreadCount: c.members.count - 1)
+                               readCount: 0, unreadCount: c.members.count - 1, attachments: files)
             }
             return (message, true)
         } catch where StorageErrors.isUniqueViolation(error) {
@@ -177,6 +179,13 @@ enum MessagingQueries {
 
     /// Read counts come from members' read positions: one indexed count per message, whatever the group size.
     static func messages(_ db: any SQLDatabase, conversation c: Conversation, beforeSeq: Int64, limit: Int) async throws -> [Message] {
+        var list = try await rows(db, conversation: c, beforeSeq: beforeSeq, limit: limit)
+        let files = try await MessagingService.attachments(db, messageIds: list.filter { !$0.recalled }.map(\.id))
+        for i in list.indices { list[i].attachments = files[list[i].id] ?? [] }
+        return list
+    }
+
+    static func rows(_ db: any SQLDatabase, conversation c: Conversation, beforeSeq: Int64, limit: Int) async throws -> [Message] {
         try await db.raw("""
             SELECT m.id, m.seq, m.sender_id, m.text, m.client_msg_id, m.reply_to, m.mentions, m.recalled, m.created_at,
                 (SELECT COUNT(*) FROM conversation_members r WHERE r.conversation_id = m.conversation_id AND r.read_seq >= m.seq

@@ -12,11 +12,13 @@ public struct MessagingService: Sendable {
     public let clock: any WallClock
     public let directory: DirectoryService
     public let bus: EventBus
+    public let attachmentStore: any AttachmentStore
 
     public static let maxText = 5000
     public static let maxGroup = 5000
 
-    public init(database: any Database, clock: any WallClock, directory: DirectoryService, bus: EventBus) {
+    public init(database: any Database, clock: any WallClock, directory: DirectoryService, bus: EventBus, attachmentStore: any AttachmentStore) {
+        self.attachmentStore = attachmentStore
         self.database = database
         self.clock = clock
         self.directory = directory

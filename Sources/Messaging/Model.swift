@@ -37,6 +37,7 @@ public struct Message: Codable, Sendable, Equatable {
     /// Members other than the sender whose read position has reached this message.
     public var readCount: Int
     public var unreadCount: Int
+    public var attachments: [Attachment] = []
 }
 
 /// One of my conversations, as the list shows it.

@@ -28,6 +28,11 @@ extension MessagingService {
             try await write { db, events in
                 try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
                 try await db.raw("DELETE FROM message_grams WHERE message_id = \(bind: messageId)").run()
+                let files = try await db.raw("SELECT id FROM attachments WHERE message_id = \(bind: messageId)").all()
+                    .map { try $0.decode(column: "id", as: String.self) }
+                try await db.raw("DELETE FROM attachments WHERE message_id = \(bind: messageId)").run()
+                // The files go too: a recall erases content, it does not hide it.
+                for f in files { attachmentStore.delete(id: f) }
                 try await EventLog.redact(db, ref: messageId, data: """
                     {"id":"\(messageId)","conversation_id":"\(c.id)","sender_id":"\(sender)","text":"","recalled":true}
                     """)

@@ -34,6 +34,7 @@ public enum Migrations {
         M006Messaging(),
         M007Dings(),
         M008MessageSearch(),
+        M009Attachments(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

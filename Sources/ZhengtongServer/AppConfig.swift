@@ -18,12 +18,16 @@ public struct AppConfig: Sendable, Equatable {
     public var smsGatewayURL: String? = nil
     public var voiceGatewayURL: String? = nil
     public var gatewaySecret: String? = nil
+    /// Where attachment files are kept, and the largest accepted upload.
+    public var attachmentsDir = "./data/attachments"
+    public var maxAttachmentMB = 20
 
     public init() {}
 
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
     static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
-                       "sms_gateway_url", "voice_gateway_url", "gateway_secret"]
+                       "sms_gateway_url", "voice_gateway_url", "gateway_secret",
+                       "attachments_dir", "max_attachment_mb"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
@@ -54,6 +58,8 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["sms_gateway_url"], !v.isEmpty { c.smsGatewayURL = v }
         if let v = values["voice_gateway_url"], !v.isEmpty { c.voiceGatewayURL = v }
         if let v = values["gateway_secret"], !v.isEmpty { c.gatewaySecret = v }
+        if let v = values["attachments_dir"], !v.isEmpty { c.attachmentsDir = v }
+        if let v = values["max_attachment_mb"] { c.maxAttachmentMB = try int(v, "max_attachment_mb", 1...1024) }
         return c
     }
 

@@ -26,7 +26,9 @@ public struct AppServices: Sendable {
     public let jobs: JobQueue
     public let dings: DingService
 
-    public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) {
+    public let maxAttachmentBytes: Int
+
+    public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) throws {
         self.database = database
         self.clock = clock
         self.hasher = PasswordHasher(logN: config.passwordLogN)
@@ -36,7 +38,9 @@ public struct AppServices: Sendable {
         self.accounts = AccountService(database: database, clock: clock, hasher: hasher, config: accountsConfig)
         self.hub = EventHub()
         self.bus = EventBus(database: database, hub: hub, logger: logger)
-        self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus)
+        self.maxAttachmentBytes = config.maxAttachmentMB << 20
+        self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus,
+                                          attachmentStore: try DiskAttachmentStore(directory: URL(fileURLWithPath: config.attachmentsDir)))
         self.jobs = JobQueue(database: database, clock: clock, logger: logger)
         func gateway(_ url: String?) -> any NotificationGateway {
             guard let url, let u = URL(string: url) else { return LogGateway(logger: logger) }
@@ -87,7 +91,7 @@ public func buildApplication(
     let logger = baseLogger
     let location = try DatabaseLocation(url: config.database)
     let database = try await Databases.open(location, logger: logger)
-    let services = AppServices(database: database, clock: clock, config: config, logger: logger)
+    let services = try AppServices(database: database, clock: clock, config: config, logger: logger)
 
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())

@@ -11,7 +11,17 @@ struct ConversationRequest: Decodable {
     var includeSubtree: Bool?
 }
 struct MembersRequest: Decodable { var members: [String] }
-struct SendRequest: Decodable { var text: String; var clientMsgId: String; var mentions: [String]?; var replyTo: String? }
+struct SendRequest: Decodable { var text: String; var clientMsgId: String; var mentions: [String]?; var replyTo: String?; var attachments: [String]? }
+
+struct AttachmentDTO: ResponseEncodable, Encodable {
+    var a: Attachment
+    enum CodingKeys: String, CodingKey { case id, name, contentType, size, sha256 }
+    func encode(to e: any Encoder) throws {
+        var k = e.container(keyedBy: CodingKeys.self)
+        try k.encode(a.id, forKey: .id); try k.encode(a.name, forKey: .name); try k.encode(a.contentType, forKey: .contentType)
+        try k.encode(a.size, forKey: .size); try k.encode(a.sha256, forKey: .sha256)
+    }
+}
 struct ReadRequest: Decodable { var seq: Int64 }
 
 struct MemberDTO: ResponseEncodable { var personId: String; var role: String; var readSeq: Int64 }
@@ -37,7 +47,7 @@ struct ConversationDTO: ResponseEncodable {
 struct MessageDTO: ResponseEncodable {
     var m: Message
     enum CodingKeys: String, CodingKey {
-        case id, conversationId, seq, senderId, text, clientMsgId, replyTo, mentions, recalled, createdAt, readCount, unreadCount
+        case id, conversationId, seq, senderId, text, clientMsgId, replyTo, mentions, recalled, createdAt, readCount, unreadCount, attachments
     }
     func encode(to e: any Encoder) throws {
         var k = e.container(keyedBy: CodingKeys.self)
@@ -45,6 +55,7 @@ struct MessageDTO: ResponseEncodable {
         try k.encode(m.senderId, forKey: .senderId); try k.encode(m.text, forKey: .text); try k.encode(m.clientMsgId, forKey: .clientMsgId)
         try k.encode(m.replyTo, forKey: .replyTo); try k.encode(m.mentions, forKey: .mentions); try k.encode(m.recalled, forKey: .recalled)
         try k.encode(m.createdAt, forKey: .createdAt); try k.encode(m.readCount, forKey: .readCount); try k.encode(m.unreadCount, forKey: .unreadCount)
+        try k.encode(m.attachments.map(AttachmentDTO.init), forKey: .attachments)
     }
 }
 
@@ -100,7 +111,8 @@ struct MessagingRoutes {
             var req = request
             let b = try await req.json(SendRequest.self, context: ctx)
             let (m, created) = try await messaging.send(try ctx.parameters.require("id"), text: b.text, clientMsgId: b.clientMsgId,
-                                                        mentions: b.mentions, replyTo: b.replyTo, viewer: try ctx.requireViewer())
+                                                        mentions: b.mentions, replyTo: b.replyTo, attachments: b.attachments,
+                                                        viewer: try ctx.requireViewer())
             return try Created(value: MessageDTO(m: m), status: created ? .created : .ok).response(from: req, context: ctx)
         }
         api.get("conversations/:id/messages") { req, ctx in
@@ -121,6 +133,32 @@ struct MessagingRoutes {
             let b = try await req.json(ReadRequest.self, context: ctx)
             try await messaging.markRead(try ctx.parameters.require("id"), seq: b.seq, viewer: try ctx.requireViewer())
             return Response(status: .noContent)
+        }
+        api.post("attachments") { request, ctx -> Response in
+            let name = request.uri.queryParameters["name"].map(String.init) ?? "file"
+            let type = request.headers[.contentType] ?? ""
+            let limit = services.maxAttachmentBytes
+            // The body is read in chunks up to the limit, never as a whole beyond it.
+            var chunks: [Data] = []
+            var size = 0
+            for try await buffer in request.body {
+                size += buffer.readableBytes
+                guard size <= limit else {
+                    throw DomainError(.payloadTooLarge, "file_too_large", "attachments are limited to \(limit >> 20) MiB")
+                }
+                chunks.append(Data(buffer: buffer))
+            }
+            let a = try await messaging.upload(name: name, contentType: type, chunks: chunks, viewer: try ctx.requireViewer(),
+                                               store: messaging.attachmentStore)
+            return try Created(value: AttachmentDTO(a: a)).response(from: request, context: ctx)
+        }
+        api.get("attachments/:id") { _, ctx -> Response in
+            let (a, data) = try await messaging.download(try ctx.parameters.require("id"), viewer: try ctx.requireViewer(),
+                                                         store: messaging.attachmentStore)
+            let encodedName = a.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+            return Response(status: .ok, headers: [.contentType: a.contentType, .contentDisposition: "attachment; filename*=UTF-8''\(encodedName)",
+                                                   .init("X-Content-Type-Options")!: "nosniff"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         api.get("search/messages") { req, ctx in
             let q = req.uri.queryParameters

@@ -150,3 +150,40 @@ import ZhengtongCore
         }
     }
 }
+
+@Suite struct AttachmentTests {
+    static let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: UInt8(7), count: 200))
+
+    func upload(_ who: API, _ data: Data, type: String, name: String = "图.png") async throws -> Reply {
+        try await who.upload("/api/v1/attachments?name=\(name)", data, contentType: type)
+    }
+
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func uploadAttachDownloadAndRecall(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob"), frank = try await f.as_("frank")
+            let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
+            let up = try expect(await upload(alice, Self.png, type: "image/png"), 201)
+            #expect(up["size"] as? Int == Self.png.count && (up["sha256"] as? String)?.count == 64)
+            // Content type is checked against the bytes; unknown types and oversize files are refused.
+            #expect(try expect(await upload(alice, Data("MZ not a png".utf8), type: "image/png"), 422).errorCode == "content_mismatch")
+            #expect(try expect(await upload(alice, Data([1, 2, 3]), type: "application/x-msdownload"), 422).errorCode == "unsupported_content_type")
+            #expect(try expect(await upload(alice, Data(repeating: 0x41, count: 3 << 20), type: "text/plain"), 413).errorCode == "file_too_large")
+            // Sent with a message: members may download it, others may not.
+            let msg = try expect(await alice.post("/api/v1/conversations/\(conv)/messages",
+                                                  ["text": "截图", "client_msg_id": "a1", "attachments": [up.id]]), 201)
+            #expect((msg["attachments"] as? [[String: Any]])?.first?["id"] as? String == up.id)
+            let got = try await bob.raw("/api/v1/attachments/\(up.id)")
+            #expect(got.status == .ok && got.body == Self.png && got.contentType == "image/png")
+            #expect(try await frank.raw("/api/v1/attachments/\(up.id)").status == .notFound)
+            // An upload is attached once, and only by its uploader.
+            try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "again", "client_msg_id": "a2", "attachments": [up.id]]), 422)
+            let other = try expect(await upload(bob, Self.png, type: "image/png"), 201).id
+            try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "steal", "client_msg_id": "a3", "attachments": [other]]), 422)
+            // Recall erases the file too.
+            try expect(await alice.post("/api/v1/messages/\(msg.id)/recall"), 200)
+            #expect(try await bob.raw("/api/v1/attachments/\(up.id)").status == .notFound)
+        }
+    }
+}

@@ -140,6 +140,29 @@ def loadavg() -> str:
         return "?"
 
 
+def cpu_snapshot(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far: by the server process, by this process, and by the whole machine (busy and
+    total), so that a window's CPU can be split into server, load generator and everything else."""
+    tick = os.sysconf("SC_CLK_TCK")
+    snap = {"self": sum(os.times()[:2])}
+    if server_pid:
+        try:
+            with open(f"/proc/{server_pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            snap["server"] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    try:
+        with open("/proc/stat") as f:
+            cpu = [int(x) for x in f.readline().split()[1:]]
+        idle = cpu[3] + (cpu[4] if len(cpu) > 4 else 0)
+        snap["machine_total"] = sum(cpu[:8]) / tick
+        snap["machine_busy"] = (sum(cpu[:8]) - idle) / tick
+    except (OSError, ValueError):
+        pass
+    return snap
+
+
 def login(host: str, port: int, username: str, password: str, timeout: float) -> str:
     c = Client(host, port, None, timeout)
     status, body = c.request("POST", "/api/v1/auth/login", json.dumps({"username": username, "password": password}).encode(),
@@ -239,6 +262,11 @@ def run(args: argparse.Namespace) -> int:
         t.start()
     t_start[0] = time.perf_counter()
     start_barrier.wait()
+    # CPU over exactly the measured window.
+    time.sleep(max(0.0, t_start[0] + args.warmup - time.perf_counter()))
+    cpu_from = cpu_snapshot(args.server_pid)
+    time.sleep(max(0.0, t_start[0] + args.warmup + args.seconds - time.perf_counter()))
+    cpu_to = cpu_snapshot(args.server_pid)
     for t in threads:
         t.join(args.warmup + args.seconds + args.timeout + 30)
     stuck = sum(t.is_alive() for t in threads)
@@ -261,6 +289,18 @@ def run(args: argparse.Namespace) -> int:
         result["kinds"][k]["late"] = len(lk)
         result["kinds"][k]["late_max_ms"] = max(lk) * 1000 if lk else None
     result["overall"] = stats(all_lat, all_err, args.seconds)
+    cpu = {k: cpu_to[k] - cpu_from[k] for k in cpu_to if k in cpu_from}
+    ncpu = os.cpu_count() or 1
+    result["cpu"] = {
+        "cores": ncpu,
+        # Average cores busy during the window.
+        "server_cores": cpu.get("server", float("nan")) / args.seconds,
+        "loadgen_cores": cpu.get("self", float("nan")) / args.seconds,
+        "machine_cores": cpu["machine_busy"] / cpu["machine_total"] * ncpu if cpu.get("machine_total") else float("nan"),
+        "server_ms_per_request": cpu["server"] * 1000 / len(all_lat) if "server" in cpu and all_lat else float("nan"),
+    }
+    result["cpu"]["other_cores"] = result["cpu"]["machine_cores"] - result["cpu"]["loadgen_cores"] - (
+        result["cpu"]["server_cores"] if result["cpu"]["server_cores"] == result["cpu"]["server_cores"] else 0)
     all_late = [x for lc in late for v in lc.values() for x in v]
     result["overall"]["late"] = len(all_late)
     result["overall"]["late_max_ms"] = max(all_late) * 1000 if all_late else None
@@ -272,6 +312,9 @@ def run(args: argparse.Namespace) -> int:
         s = result["overall"] if k == "overall" else result["kinds"][k]
         print(f"{k:<10} {s['requests']:>7} {s['rps']:>8.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['max_ms']:>8.1f} {s['errors']:>6}")
     print(f"  ({result['late']} requests still running when the window closed: waited for, not counted)")
+    c = result["cpu"]
+    print(f"  CPU in the window (cores busy of {c['cores']}): server {c['server_cores']:.2f}, load generator {c['loadgen_cores']:.2f}, "
+          f"everything else {c['other_cores']:.2f} (PostgreSQL, other processes); server CPU per request {c['server_ms_per_request']:.2f} ms")
     for line in samples:
         print("  error: " + line)
     if stuck:
@@ -369,6 +412,12 @@ def report(args: argparse.Namespace) -> int:
             label = f"**{k}**" if k == "overall" else k
             print(f"| {label} | " + " | ".join(cells) + " |")
         print()
+        print("CPU in the measured window, cores busy (of " + str(runs[0].get("cpu", {}).get("cores", "?")) + "): "
+              + "; ".join(f"{r['clients']} clients: server {num2(r['cpu']['server_cores'])}, load generator "
+                          f"{num2(r['cpu']['loadgen_cores'])}, other {num2(r['cpu']['other_cores'])}, "
+                          f"server {num2(r['cpu']['server_ms_per_request'])} ms CPU/request"
+                          for r in runs if "cpu" in r) + ".")
+        print()
         print("Load average (1/5/15 min) before → after each run: "
               + "; ".join(f"{r['clients']} clients {r.get('loadavg_before', '?')} → {r.get('loadavg_after', '?')}" for r in runs)
               + ". Requests still running when the window closed (not counted): "
@@ -411,6 +460,10 @@ def num(x: float) -> str:
     return "–" if x != x else (f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.2f}")
 
 
+def num2(x: float) -> str:
+    return "–" if x != x else f"{x:.2f}"
+
+
 def ms(x: float) -> str:
     return "–" if x != x else (f"{x:,.0f}" if x >= 100 else f"{x:.1f}")
 
@@ -429,6 +482,7 @@ def main() -> int:
     r.add_argument("--timeout", type=float, default=120, help="per-request socket timeout (s)")
     r.add_argument("--json", help="write the results here")
     r.add_argument("--quiet", action="store_true", help="do not print the probes")
+    r.add_argument("--server-pid", type=int, help="server process, to measure its CPU time in the window")
     r.add_argument("--no-probe", action="store_true", help="skip the one-by-one probe of every query before the load")
     p = sub.add_parser("report", help="summarise a results directory")
     p.add_argument("dir")

@@ -46,6 +46,27 @@ struct API: Sendable {
         }
     }
 
+    struct Raw: Sendable { var status: HTTPResponse.Status; var body: Data; var contentType: String? }
+
+    /// A request with a raw body (uploads).
+    func upload(_ path: String, _ data: Data, contentType: String) async throws -> Reply {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let uri = path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: data)) { r in
+            Reply(status: r.status, json: try? JSONSerialization.jsonObject(with: Data(buffer: r.body)), headers: r.headers)
+        }
+    }
+
+    /// A GET whose body is returned as bytes (downloads).
+    func raw(_ path: String) async throws -> Raw {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(uri: path, method: .get, headers: headers) { r in
+            Raw(status: r.status, body: Data(buffer: r.body), contentType: r.headers[.contentType])
+        }
+    }
+
     func get(_ path: String, token: String? = nil) async throws -> Reply { try await call(.get, path, token: token) }
     func post(_ path: String, _ body: Any? = nil, token: String? = nil) async throws -> Reply { try await call(.post, path, body, token: token) }
     func patch(_ path: String, _ body: Any? = nil, token: String? = nil) async throws -> Reply { try await call(.patch, path, body, token: token) }
@@ -74,6 +95,8 @@ enum TestServer {
         c.adminPassword = adminPassword
         c.passwordLogN = 10
         c.logLevel = "error"
+        c.attachmentsDir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-files-\(UUID().uuidString)").path
+        c.maxAttachmentMB = 2
         return c
     }
 
