@@ -23,6 +23,9 @@ struct AttachmentDTO: ResponseEncodable, Encodable {
     }
 }
 struct ReadRequest: Decodable { var seq: Int64 }
+struct RenameRequest: Decodable { var name: String }
+struct RoleRequest: Decodable { var role: String }
+struct OwnerRequest: Decodable { var personId: String }
 
 struct MemberDTO: ResponseEncodable { var personId: String; var role: String; var readSeq: Int64 }
 
@@ -97,6 +100,22 @@ struct MessagingRoutes {
         }
         api.get("conversations/:id") { _, ctx in
             ConversationDTO(c: try await messaging.conversation(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
+        }
+        api.patch("conversations/:id") { request, ctx in
+            var req = request
+            let b = try await req.json(RenameRequest.self, context: ctx)
+            return ConversationDTO(c: try await messaging.rename(try ctx.parameters.require("id"), name: b.name, viewer: try ctx.requireViewer()))
+        }
+        api.patch("conversations/:id/members/:person") { request, ctx in
+            var req = request
+            let b = try await req.json(RoleRequest.self, context: ctx)
+            return ConversationDTO(c: try await messaging.setRole(try ctx.parameters.require("id"), person: try ctx.parameters.require("person"),
+                                                                  role: b.role, viewer: try ctx.requireViewer()))
+        }
+        api.post("conversations/:id/owner") { request, ctx in
+            var req = request
+            let b = try await req.json(OwnerRequest.self, context: ctx)
+            return ConversationDTO(c: try await messaging.transferOwnership(try ctx.parameters.require("id"), to: b.personId, viewer: try ctx.requireViewer()))
         }
         api.post("conversations/:id/members") { request, ctx in
             var req = request

@@ -187,3 +187,31 @@ import ZhengtongCore
         }
     }
 }
+
+@Suite struct GroupAdminTests {
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func renameAdminsAndOwnerTransfer(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob"), frank = try await f.as_("frank")
+            let (bobID, frankID) = (f.people["bob"]!, f.people["frank"]!)
+            let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "group", "name": "旧名", "members": [bobID, frankID]]), 201).id
+            // Members may not rename; the owner may; admins may once appointed.
+            #expect(try expect(await bob.patch("/api/v1/conversations/\(conv)", ["name": "新名"]), 403).errorCode == "not_group_admin")
+            #expect(try expect(await alice.patch("/api/v1/conversations/\(conv)", ["name": "新名"]), 200)["name"] as? String == "新名")
+            try expect(await alice.patch("/api/v1/conversations/\(conv)", ["name": ""]), 422)
+            try expect(await bob.patch("/api/v1/conversations/\(conv)/members/\(frankID)", ["role": "admin"]), 403)
+            try expect(await alice.patch("/api/v1/conversations/\(conv)/members/\(bobID)", ["role": "admin"]), 200)
+            try expect(await bob.patch("/api/v1/conversations/\(conv)", ["name": "再改"]), 200)
+            try expect(await bob.post("/api/v1/conversations/\(conv)/messages", ["text": "全体注意", "client_msg_id": "b", "mentions": ["all"]]), 201)
+            // Ownership moves to frank; alice stays as an admin and may now leave.
+            try expect(await bob.post("/api/v1/conversations/\(conv)/owner", ["person_id": frankID]), 403)
+            let moved = try expect(await alice.post("/api/v1/conversations/\(conv)/owner", ["person_id": frankID]), 200)
+            #expect(moved["owner_id"] as? String == frankID)
+            let roles = Dictionary(uniqueKeysWithValues: (moved["members"] as? [[String: Any]] ?? []).map { ($0["person_id"] as! String, $0["role"] as! String) })
+            #expect(roles[frankID] == "owner" && roles[f.people["alice"]!] == "admin")
+            try expect(await frank.post("/api/v1/conversations/\(conv)/owner", ["person_id": f.people["dave"]!]), 422)
+            try expect(await alice.delete("/api/v1/conversations/\(conv)/members/\(f.people["alice"]!)"), 204)
+        }
+    }
+}
