@@ -56,6 +56,8 @@ public final class EventBus: Sendable {
                         delivered.withLock { $0 = max($0, parts[1]) }
                         hub.publish(events)
                     } catch {
+                        // Shutting down cancels the fetch; that is no error worth logging.
+                        if Task.isCancelled { return }
                         logger.error("could not fetch notified events", metadata: ["range": "\(payload)", "error": "\(error)"])
                     }
                 }
