@@ -31,15 +31,20 @@ extension DirectoryService {
     public func search(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         var filters: [SQLQueryString] = []
         var driver: SQLQueryString? = nil
+        // A filter narrow enough to start from: an org, or a region at county level or below. Searching
+        // within it starts from its positions instead of walking a name index across the province.
+        var narrow: SQLQueryString? = nil
         if let code = query.region?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let r = try await region(code)
             filters.append(PrivacySQL.under("vx.region_code", [r.prefix]))
             driver = "p.id IN (SELECT dx.person_id FROM positions dx WHERE " + PrivacySQL.under("dx.region_code", [r.prefix]) + ")"
+            if r.level >= .county { narrow = PrivacySQL.under("dx.region_code", [r.prefix]) }
         }
         if let id = query.org?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
             let o = try await org(id, viewer: viewer)
             filters.append(PrivacySQL.under("vx.org_path", [o.path]))
             driver = "p.id IN (SELECT dx.person_id FROM positions dx WHERE " + PrivacySQL.under("dx.org_path", [o.path]) + ")"
+            narrow = PrivacySQL.under("dx.org_path", [o.path])
         }
         if let line = query.line?.trimmingCharacters(in: .whitespaces), !line.isEmpty {
             filters.append("vx.lines LIKE \(bind: "%|" + Rows.likeEscaped(line) + "|%") ESCAPE '\\'")
@@ -58,6 +63,12 @@ extension DirectoryService {
         let columns = Rows.personColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         let people = try await database.read { db in
             var sources = Self.sources(q, viewer: viewer, driver: driver)
+            if let narrow, !q.isEmpty {
+                // One source over the filter's positions with every kind of match, sorted afterwards.
+                let any = sources.map(\.match).joined(separator: " OR ")
+                sources = [Source(from: "positions dx JOIN people p ON p.id = dx.person_id", condition: narrow + " AND (" + any + ")",
+                                  order: "p.pinyin_compact, p.id")]
+            }
             if let titles = try await Self.titleSource(db, q, viewer: viewer) { sources.append(titles) }
             // Concatenate the sources in order, each in its own index order, a person once: every page
             // is a stable slice because each source's list only grows at its end as more is fetched.
@@ -83,6 +94,15 @@ extension DirectoryService {
         var from: SQLQueryString
         var condition: SQLQueryString
         var order: SQLQueryString
+        /// The match alone, over `p`, without the index it walks (for a search that starts elsewhere).
+        var match: SQLQueryString
+
+        init(from: SQLQueryString, condition: SQLQueryString, order: SQLQueryString, match: SQLQueryString? = nil) {
+            self.from = from
+            self.condition = condition
+            self.order = order
+            self.match = match ?? condition
+        }
     }
 
     /// The sources for `q`, chosen by what `q` looks like so each walks an index in its own order.
@@ -107,7 +127,7 @@ extension DirectoryService {
             let like = "%" + Rows.likeEscaped(q.lowercased()) + "%"
             sources.append(Source(from: "person_grams g JOIN people p ON p.id = g.person_id",
                                   condition: "g.gram = \(bind: gram) AND p.name LIKE \(bind: like) ESCAPE '\\'",
-                                  order: "g.pinyin_compact, g.person_id"))
+                                  order: "g.pinyin_compact, g.person_id", match: "p.name LIKE \(bind: like) ESCAPE '\\'"))
         }
         return sources
     }

@@ -33,6 +33,12 @@ import Testing
             let inU1 = try await ids("", extra: "&org=\(f.orgs["U1"]!)")
             #expect(inU1.contains(zs) && inU1.contains(f.people["carol"]!) && !inU1.contains(f.people["frank"]!))
             #expect(!inU1.contains(f.people["dave"]!), "hidden department stays hidden under a filter")
+            // A term within a filter: searched from the filter's own positions.
+            #expect(try await ids("zs", extra: "&org=\(f.orgs["U1"]!)") == [zs])
+            #expect(try await ids("三丰", extra: "&region=330122000000") == [zs])
+            #expect(try await ids("张", extra: "&region=330127000000").isEmpty)
+            #expect(try await ids("zhang", extra: "&org=\(f.orgs["D2"]!)").isEmpty)
+            #expect(try await ids("大队长", extra: "&org=\(f.orgs["U1"]!)").isEmpty, "dave's hidden position stays hidden")
             let police = try await ids("", extra: "&line=公安")
             #expect(Set(police) == Set(inChunan))
             try expect(await f.root.patch("/api/v1/people/\(f.people["bob"]!)", ["rank": "一级主任科员"]), 200)

@@ -299,8 +299,9 @@ def run(args: argparse.Namespace) -> int:
         "machine_cores": cpu["machine_busy"] / cpu["machine_total"] * ncpu if cpu.get("machine_total") else float("nan"),
         "server_ms_per_request": cpu["server"] * 1000 / len(all_lat) if "server" in cpu and all_lat else float("nan"),
     }
-    result["cpu"]["other_cores"] = max(0.0, result["cpu"]["machine_cores"] - result["cpu"]["loadgen_cores"] - (
-        result["cpu"]["server_cores"] if result["cpu"]["server_cores"] == result["cpu"]["server_cores"] else 0)
+    c = result["cpu"]
+    server_cores = c["server_cores"] if c["server_cores"] == c["server_cores"] else 0.0
+    c["other_cores"] = max(0.0, c["machine_cores"] - c["loadgen_cores"] - server_cores)
     all_late = [x for lc in late for v in lc.values() for x in v]
     result["overall"]["late"] = len(all_late)
     result["overall"]["late_max_ms"] = max(all_late) * 1000 if all_late else None
