@@ -162,6 +162,17 @@ public struct AccountService: Sendable {
         return auth
     }
 
+    /// Whether a session may still be used: not revoked, not expired, its person active.
+    public func isLive(sessionId: String) async throws -> Bool {
+        let now = clock.now().millis
+        return try await database.read { db in
+            try await db.raw("""
+                SELECT 1 AS live FROM sessions s JOIN people p ON p.id = s.person_id
+                WHERE s.id = \(bind: sessionId) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now) AND p.status = 'active'
+                """).first() != nil
+        }
+    }
+
     public func logout(_ auth: Authenticated, actor: ActingContext) async throws {
         try await revoke(sessionId: auth.sessionId, of: auth.personId, actor: actor)
     }

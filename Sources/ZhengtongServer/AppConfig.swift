@@ -21,13 +21,15 @@ public struct AppConfig: Sendable, Equatable {
     /// Where attachment files are kept, and the largest accepted upload.
     public var attachmentsDir = "./data/attachments"
     public var maxAttachmentMB = 20
+    /// How often a live stream re-checks that its session is still valid (revoked, expired, disabled).
+    public var streamRecheckSeconds = 30
 
     public init() {}
 
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
     static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
                        "sms_gateway_url", "voice_gateway_url", "gateway_secret",
-                       "attachments_dir", "max_attachment_mb"]
+                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
@@ -60,6 +62,7 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["gateway_secret"], !v.isEmpty { c.gatewaySecret = v }
         if let v = values["attachments_dir"], !v.isEmpty { c.attachmentsDir = v }
         if let v = values["max_attachment_mb"] { c.maxAttachmentMB = try int(v, "max_attachment_mb", 1...1024) }
+        if let v = values["stream_recheck_seconds"] { c.streamRecheckSeconds = try int(v, "stream_recheck_seconds", 1...3600) }
         return c
     }
 

@@ -27,6 +27,7 @@ public struct AppServices: Sendable {
     public let dings: DingService
 
     public let maxAttachmentBytes: Int
+    public let streamRecheck: Duration
 
     public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) throws {
         self.database = database
@@ -39,6 +40,7 @@ public struct AppServices: Sendable {
         self.hub = EventHub()
         self.bus = EventBus(database: database, hub: hub, logger: logger)
         self.maxAttachmentBytes = config.maxAttachmentMB << 20
+        self.streamRecheck = .seconds(config.streamRecheckSeconds)
         self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus,
                                           attachmentStore: try DiskAttachmentStore(directory: URL(fileURLWithPath: config.attachmentsDir)))
         self.jobs = JobQueue(database: database, clock: clock, logger: logger)

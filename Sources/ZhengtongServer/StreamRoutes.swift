@@ -11,6 +11,7 @@ import ZhengtongCore
 struct StreamRoutes {
     let services: AppServices
     static let closeResume = 4000
+    static let closeSessionEnded = 4001
 
     func register(on router: Router<AppContext>) {
         let group = router.group("api/v1")
@@ -21,7 +22,7 @@ struct StreamRoutes {
             }
             return .upgrade([:])
         }) { inbound, outbound, context in
-            guard let viewer = context.requestContext.viewer else { return }
+            guard let viewer = context.requestContext.viewer, let session = context.requestContext.session else { return }
             let database = services.database
             let hub = services.hub
             let subscription = hub.subscribe(personId: viewer.personId)
@@ -52,6 +53,17 @@ struct StreamRoutes {
                     }
                     // The subscription ended: this client fell too far behind. It resumes from its cursor.
                     try await outbound.close(.unknown(UInt16(Self.closeResume)), reason: "resume from your last cursor")
+                }
+                group.addTask {
+                    // A token is checked once at connect; a revoked session, an expired one or a disabled
+                    // person must not go on receiving, so the stream checks again every so often.
+                    while true {
+                        try await Task.sleep(for: services.streamRecheck)
+                        if try await !services.accounts.isLive(sessionId: session.sessionId) {
+                            try await outbound.close(.unknown(UInt16(Self.closeSessionEnded)), reason: "session ended; sign in again")
+                            return
+                        }
+                    }
                 }
                 try await group.next()
                 group.cancelAll()

@@ -215,3 +215,21 @@ import ZhengtongCore
         }
     }
 }
+
+@Suite struct StreamSessionTests {
+    /// Revoking a session (or signing out) ends its live stream within the re-check interval.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    func aRevokedSessionStopsReceiving(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob")
+            let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
+            let stream = StreamClient(port: api.client.port!, token: bob.token!)
+            _ = await stream.untilReady()
+            try expect(await bob.post("/api/v1/auth/logout"), 204)
+            try await Task.sleep(for: .milliseconds(1500))
+            try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "还在吗", "client_msg_id": "x"]), 201)
+            #expect(await stream.next(within: 1.5) == nil, "the stream was closed")
+        }
+    }
+}

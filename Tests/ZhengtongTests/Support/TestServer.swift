@@ -97,6 +97,7 @@ enum TestServer {
         c.logLevel = "error"
         c.attachmentsDir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-files-\(UUID().uuidString)").path
         c.maxAttachmentMB = 2
+        c.streamRecheckSeconds = 1
         return c
     }
 
