@@ -270,6 +270,42 @@ import Testing
             try await c.call(frank, .post, "/api/v1/messages/\(notice.id)/recall", expect: 403)
             try await c.call(alice, .post, "/api/v1/messages/\(missing)/recall", expect: 404)
 
+            // Group administration: rename, admins, ownership (handed over and back).
+            try await c.call(bob, .patch, groupPath, ["name": "新名"], expect: 403)
+            try await c.call(alice, .patch, groupPath, ["name": "专班"], expect: 200)
+            try await c.call(alice, .patch, groupPath, ["name": ""], expect: 422)
+            try await c.call(alice, .patch, groupPath, ["name": 5], expect: 400)
+            try await c.call(alice, .patch, "\(conversations)/\(missing)", ["name": "x"], expect: 404)
+            try await c.call(bob, .patch, "\(groupPath)/members/\(carolId)", ["role": "admin"], expect: 403)
+            try await c.call(alice, .patch, "\(groupPath)/members/\(carolId)", ["role": "chief"], expect: 422)
+            try await c.call(alice, .patch, "\(groupPath)/members/\(carolId)", ["role": 1], expect: 400)
+            try await c.call(alice, .patch, "\(groupPath)/members/\(carolId)", ["role": "admin"], expect: 200)
+            try await c.call(alice, .patch, "\(groupPath)/members/\(aliceId)", ["role": "member"], expect: 409)
+            try await c.call(alice, .patch, "\(groupPath)/members/\(missing)", ["role": "member"], expect: 404)
+            try await c.call(bob, .post, "\(groupPath)/owner", ["person_id": carolId], expect: 403)
+            try await c.call(alice, .post, "\(groupPath)/owner", ["person_id": aliceId], expect: 422)
+            try await c.call(alice, .post, "\(groupPath)/owner", ["name": "x"], expect: 400)
+            try await c.call(alice, .post, "\(conversations)/\(missing)/owner", ["person_id": carolId], expect: 404)
+            try await c.call(alice, .post, "\(groupPath)/owner", ["person_id": carolId], expect: 200)
+            try await c.call(carol, .post, "\(groupPath)/owner", ["person_id": aliceId], expect: 200)
+
+            // Attachments: uploaded as raw bytes, sent with a message, downloaded by members only.
+            let png = Data([0x89, 0x50, 0x4E, 0x47] + Array(repeating: UInt8(1), count: 64))
+            let uploaded = try await alice.upload("/api/v1/attachments?name=scan.png", png, contentType: "image/png")
+            #expect(uploaded.status == .created)
+            c.check(uploaded, .post, "/api/v1/attachments", sent: nil, sourceLocation: #_sourceLocation)
+            let mismatch = try await alice.upload("/api/v1/attachments?name=x.png", Data("MZ".utf8), contentType: "image/png")
+            #expect(mismatch.status == .unprocessableContent)
+            c.check(mismatch, .post, "/api/v1/attachments", sent: nil, sourceLocation: #_sourceLocation)
+            let tooBig = try await alice.upload("/api/v1/attachments?name=big.txt", Data(repeating: 0x41, count: 3 << 20), contentType: "text/plain")
+            #expect(tooBig.status == .contentTooLarge)
+            c.check(tooBig, .post, "/api/v1/attachments", sent: nil, sourceLocation: #_sourceLocation)
+            let withFile = try await c.call(alice, .post, "\(groupPath)/messages",
+                                            ["text": "附件", "client_msg_id": "att-1", "attachments": [uploaded.id]] as [String: Any], expect: 201)
+            #expect((withFile["attachments"] as? [[String: Any]])?.first?["id"] as? String == uploaded.id)
+            try await c.call(bob, .get, "/api/v1/attachments/\(uploaded.id)", expect: 200)
+            try await c.call(frank, .get, "/api/v1/attachments/\(uploaded.id)", expect: 404)
+
             // Department groups: one per org (with or without its subtree), members taken from the directory.
             let deptGroup = try await c.call(alice, .post, conversations, ["kind": "org", "org_id": d1], expect: 201)
             #expect(deptGroup["kind"] as? String == "org" && deptGroup["owner_id"] is NSNull)
