@@ -67,7 +67,7 @@ extension DirectoryService {
                 // One source over the filter's positions with every kind of match, sorted afterwards.
                 let any = sources.map(\.match).joined(separator: " OR ")
                 sources = [Source(from: "positions dx JOIN people p ON p.id = dx.person_id", condition: narrow + " AND (" + any + ")",
-                                  order: "p.pinyin_compact, p.id")]
+                                  order: "p.pinyin_compact, p.id", distinct: true)]
             }
             if let titles = try await Self.titleSource(db, q, viewer: viewer) { sources.append(titles) }
             // Concatenate the sources in order, each in its own index order, a person once: every page
@@ -75,7 +75,8 @@ extension DirectoryService {
             var seen = Set<String>()
             var found: [Person] = []
             for source in sources {
-                let sql: SQLQueryString = "SELECT \(unsafeRaw: columns) FROM " + source.from + " WHERE "
+                // A source joined through positions meets a person once per position: count people, not rows.
+                let sql: SQLQueryString = "SELECT \(unsafeRaw: source.distinct ? "DISTINCT " : "")\(unsafeRaw: columns) FROM " + source.from + " WHERE "
                     + ([source.condition] + common).joined(separator: " AND ") + " ORDER BY " + source.order + " LIMIT \(bind: needed)"
                 for row in try await db.raw(sql).all() {
                     let p = try Rows.person(row)
@@ -96,12 +97,14 @@ extension DirectoryService {
         var order: SQLQueryString
         /// The match alone, over `p`, without the index it walks (for a search that starts elsewhere).
         var match: SQLQueryString
+        var distinct = false
 
-        init(from: SQLQueryString, condition: SQLQueryString, order: SQLQueryString, match: SQLQueryString? = nil) {
+        init(from: SQLQueryString, condition: SQLQueryString, order: SQLQueryString, match: SQLQueryString? = nil, distinct: Bool = false) {
             self.from = from
             self.condition = condition
             self.order = order
             self.match = match ?? condition
+            self.distinct = distinct
         }
     }
 
@@ -144,6 +147,6 @@ extension DirectoryService {
         return Source(from: "positions tx JOIN people p ON p.id = tx.person_id",
                       condition: "tx.title IN (\(binds: titles)) AND " + PrivacySQL.positionVisible("tx", viewer) + " AND "
                         + PrivacySQL.withinRestriction("tx", viewer),
-                      order: "tx.title, tx.person_id")
+                      order: "tx.title, tx.person_id")  // a person with two matching titles is deduplicated after the fetch
     }
 }

@@ -189,7 +189,7 @@ struct MessagingRoutes {
                 guard ID.isValid(String(c)) else { throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued") }
                 return String(c)
             }
-            let items = try await messaging.search(q["q"].map(String.init) ?? "", viewer: try ctx.requireViewer(), limit: limit, before: before)
+            let items = try await messaging.search(q["q"].map { formDecoded(String($0)) } ?? "", viewer: try ctx.requireViewer(), limit: limit, before: before)
             return PageDTO(items: items.map(MessageDTO.init), nextCursor: items.count == limit ? items.last?.id : nil)
         }
         api.post("messages/:id/recall") { _, ctx in

@@ -87,7 +87,7 @@ struct APIRoutes {
         }
         authed.get("people") { req, ctx in
             let q = req.uri.queryParameters
-            let query = PeopleQuery(q: q["q"].map(String.init), region: q["region"].map(String.init), org: q["org"].map(String.init),
+            let query = PeopleQuery(q: q["q"].map { formDecoded(String($0)) }, region: q["region"].map(String.init), org: q["org"].map(String.init),
                                     line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
             return PageDTO(try await directory.search(query, viewer: try ctx.requireViewer(), page: try pageRequest(req, defaultLimit: 20)),
                            { PersonDTO(v: $0) })
@@ -181,6 +181,10 @@ func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
     }
     return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit)
 }
+
+/// HTML forms and `URLSearchParams` send a space as `+`; a literal plus arrives as `%2B`, which the
+/// router has already decoded, so this cannot tell them apart: search terms never need a plus.
+func formDecoded(_ s: String) -> String { s.replacingOccurrences(of: "+", with: " ") }
 
 func boolParam(_ req: Request, _ name: String) throws -> Bool? {
     guard let v = req.uri.queryParameters[name[...]].map(String.init) else { return nil }

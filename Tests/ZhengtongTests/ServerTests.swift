@@ -29,6 +29,29 @@ import Testing
         }
     }
 
+    /// Paging inside a region filter returns full pages and a cursor (people with several positions in
+    /// the region count once), and `+` in a query means a space, as browsers send it.
+    @Test(arguments: Backend.available)
+    func filteredSearchPagesAndFormEncoding(_ backend: Backend) async throws {
+        try await TestServer.with(backend, demo: "county") { api in
+            let staff = try await api.login("staff", "zhengtong")
+            let all = try expect(await staff.get("/api/v1/people?q=zhang&limit=200"), 200).items.count
+            var seen: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try expect(await staff.get("/api/v1/people?q=zhang&region=330110000000&limit=20" + (cursor.map { "&cursor=\($0)" } ?? "")), 200)
+                if page["next_cursor"] is String { #expect(page.items.count == 20, "a page with a cursor is full") }
+                seen += page.items.compactMap { $0["id"] as? String }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            #expect(seen.count == Set(seen).count)
+            #expect(seen.count >= min(all, 21), "paging reaches past the first page")
+            let plus = try expect(await staff.get("/api/v1/people?q=zhang+wei&limit=5"), 200).items.count
+            let space = try expect(await staff.get("/api/v1/people?q=zhang wei&limit=5"), 200).items.count  // the client encodes the space as %20
+            #expect(plus == space && plus > 0)
+        }
+    }
+
     /// `serve --demo`: the demo county loads into an empty database, its well-known accounts sign in
     /// with the demo password, and its county administrator's grant works.
     @Test(arguments: Backend.available)
