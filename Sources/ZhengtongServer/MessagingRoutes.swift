@@ -140,10 +140,7 @@ struct MessagingRoutes {
                 guard let n = Int64(s), n > 0 else { throw DomainError(.badRequest, "invalid_before_seq", "before_seq must be a positive number") }
                 return n
             }
-            let limit = try q["limit"].map { s -> Int in
-                guard let n = Int(s) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
-                return n
-            } ?? 50
+            let limit = try limitParam(req, default: 50)
             let items = try await messaging.messages(try ctx.parameters.require("id"), beforeSeq: before, limit: limit, viewer: try ctx.requireViewer())
             return PageDTO(items: items.map(MessageDTO.init), nextCursor: items.count == limit ? items.last.map { String($0.seq) } : nil)
         }
@@ -181,10 +178,7 @@ struct MessagingRoutes {
         }
         api.get("search/messages") { req, ctx in
             let q = req.uri.queryParameters
-            let limit = try q["limit"].map { s -> Int in
-                guard let n = Int(s) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
-                return n
-            } ?? 20
+            let limit = try limitParam(req, default: 20)
             let before = try q["cursor"].map { c -> String in
                 guard ID.isValid(String(c)) else { throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued") }
                 return String(c)

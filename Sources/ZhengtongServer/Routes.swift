@@ -173,13 +173,15 @@ struct APIRoutes {
 struct LoginDTO: ResponseEncodable { var token: String; var expiresAt: Date; var person: PersonDTO }
 
 func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
-    let q = req.uri.queryParameters
-    var limit: Int? = nil
-    if let l = q["limit"] {
-        guard let n = Int(l) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
-        limit = n
-    }
-    return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit)
+    let limit = req.uri.queryParameters["limit"] == nil ? nil : try limitParam(req, default: defaultLimit)
+    return try PageRequest(limit: limit, cursor: req.uri.queryParameters["cursor"].map(String.init), defaultLimit: defaultLimit)
+}
+
+/// `limit` as a number (its range is the caller's to check), or the default when absent.
+func limitParam(_ req: Request, default value: Int) throws -> Int {
+    guard let l = req.uri.queryParameters["limit"] else { return value }
+    guard let n = Int(l) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
+    return n
 }
 
 /// HTML forms and `URLSearchParams` send a space as `+`; a literal plus arrives as `%2B`, which the
