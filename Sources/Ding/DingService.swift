@@ -180,11 +180,19 @@ public struct DingService: Sendable {
                 """).all().map { (try $0.decode(column: "person_id", as: String.self), try $0.decode(column: "mobile", as: String.self),
                                   try $0.decode(column: "text", as: String.self)) }
         }
+        // Everyone is tried; recipients already sent to are marked, so a retry of the job reaches only the rest.
+        var failures: [any Error] = []
         for (person, mobile, text) in pending {
-            try await gateway.send(GatewayMessage(channel: channel, dingId: id, personId: person, mobile: mobile, text: text))
+            do {
+                try await gateway.send(GatewayMessage(channel: channel, dingId: id, personId: person, mobile: mobile, text: text))
+            } catch {
+                failures.append(error)
+                continue
+            }
             try await database.transaction { db in
                 try await db.raw("UPDATE ding_recipients SET \(unsafeRaw: column) = \(bind: clock.now().millis) WHERE ding_id = \(bind: id) AND person_id = \(bind: person)").run()
             }
         }
+        if let first = failures.first { throw first }
     }
 }

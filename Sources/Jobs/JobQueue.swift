@@ -9,6 +9,7 @@ import ZhengtongCore
 /// restart. Any node may run a due job; claiming it is a conditional update, so exactly one does.
 public final class JobQueue: Sendable {
     public typealias Handler = @Sendable (String) async throws -> Void
+    public static let maxAttempts = 5
 
     let database: any Database
     let clock: any WallClock
@@ -52,7 +53,19 @@ public final class JobQueue: Sendable {
                 try await handler(payload)
                 ran += 1
             } catch {
-                logger.error("job failed", metadata: ["kind": "\(kind)", "id": "\(id)", "error": "\(error)"])
+                // Give it back with a growing delay (30 s, 1, 2, 4 … minutes, at most 5 tries): a gateway that
+                // is down for a while must not cost anyone their escalation.
+                let retried = try await database.transaction { db -> Bool in
+                    let attempts = try await db.raw("UPDATE jobs SET attempts = attempts + 1 WHERE id = \(bind: id) RETURNING attempts").first()?
+                        .decode(column: "attempts", as: Int.self) ?? Self.maxAttempts
+                    guard attempts < Self.maxAttempts else { return false }
+                    let delay = 30.0 * Double(1 << (attempts - 1))
+                    try await db.raw("""
+                        UPDATE jobs SET done_at = NULL, run_at = \(bind: clock.now().addingTimeInterval(delay).millis) WHERE id = \(bind: id)
+                        """).run()
+                    return true
+                }
+                logger.error("job failed", metadata: ["kind": "\(kind)", "id": "\(id)", "retry": "\(retried)", "error": "\(error)"])
             }
         }
         return ran

@@ -126,4 +126,30 @@ import ZhengtongCore
             #expect(found)
         }
     }
+
+    /// A gateway that is down is retried with a growing delay; nobody's escalation is lost to it.
+    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    func escalationRetriesAFailingGateway(_ backend: Backend) async throws {
+        let clock = ManualClock()
+        try await GatewayReceiver(failFirst: 1).run { gateway in
+            try await TestServer.with(backend, clock: clock, configure: { c in
+                c.smsGatewayURL = "http://127.0.0.1:\(gateway.port)/sms"
+                c.gatewaySecret = Self.secret
+            }) { api in
+                let f = try await Fixture.build(api)
+                let alice = try await f.as_("alice")
+                let id = try expect(await alice.post("/api/v1/dings", ["text": "请确认", "channels": ["sms"], "sms_after_minutes": 1,
+                                                                       "recipients": ["people": [f.people["bob"]!]]]), 201).id
+                clock.advance(by: 61)
+                #expect(await gateway.waitFor(1).count == 1, "first attempt, refused")
+                var sms = try expect(await alice.get("/api/v1/dings/\(id)/recipients"), 200).items.first?["sms_at"]
+                #expect(sms is NSNull)
+                clock.advance(by: 31)
+                #expect(await gateway.waitFor(2).count == 2, "retried after 30 s")
+                try await Task.sleep(for: .milliseconds(300))
+                sms = try expect(await alice.get("/api/v1/dings/\(id)/recipients"), 200).items.first?["sms_at"]
+                #expect(sms is String)
+            }
+        }
+    }
 }

@@ -41,6 +41,7 @@ struct M007Dings: Migration {
                 run_at {INT} NOT NULL,
                 payload TEXT NOT NULL,
                 done_at {INT},
+                attempts {INT} NOT NULL DEFAULT 0,
                 created_at {INT} NOT NULL)
             """,
             "CREATE INDEX jobs_due ON jobs (done_at, run_at)")

@@ -10,6 +10,10 @@ final class GatewayReceiver: Sendable {
     struct Received: Sendable { var path: String; var body: Data; var signature: String? }
     private let received = Mutex<[Received]>([])
     private let portBox = Mutex<Int?>(nil)
+    /// How many requests to refuse (500) before accepting: a gateway that is down for a while.
+    private let failuresLeft: Mutex<Int>
+
+    init(failFirst: Int = 0) { failuresLeft = Mutex(failFirst) }
 
     var requests: [Received] { received.withLock { $0 } }
     var port: Int { portBox.withLock { $0 } ?? 0 }
@@ -21,7 +25,11 @@ final class GatewayReceiver: Sendable {
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let item = Received(path: request.uri.path, body: Data(buffer: buffer), signature: request.headers[HTTPField.Name("X-Zhengtong-Signature")!])
             self.received.withLock { $0.append(item) }
-            return .ok
+            let fail = self.failuresLeft.withLock { n -> Bool in
+                if n > 0 { n -= 1; return true }
+                return false
+            }
+            return fail ? .internalServerError : .ok
         }
         let (started, startedCont) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
