@@ -136,9 +136,13 @@ extension MessagingService {
 
     /// The conversation, if the viewer is a member: 404 if it does not exist, 403 if they are not in it.
     func member(_ id: String, viewer: Viewer) async throws -> Conversation {
-        if ID.isValid(id) { try await syncOrgMembers(id) }
-        guard let c = try await database.read({ db in try await MessagingQueries.conversation(db, id) }) else {
+        guard var c = try await database.read({ db in try await MessagingQueries.conversation(db, id) }) else {
             throw DomainError.notFound("conversation")
+        }
+        // Only a department group's membership can drift from the directory; bring it in step first.
+        if c.kind == .org {
+            try await syncOrgMembers(id)
+            c = try await database.read({ db in try await MessagingQueries.conversation(db, id) }) ?? c
         }
         guard c.members.contains(where: { $0.personId == viewer.personId }) else {
             throw DomainError(.forbidden, "not_a_member", "you are not a member of this conversation")

@@ -38,11 +38,8 @@ public struct MessagingService: Sendable {
         // You cannot open a chat with someone you cannot see: to you they do not exist.
         _ = try await visiblePerson(other, viewer: viewer, field: "members")
         let key = [viewer.personId, other].sorted().joined(separator: "|")
-        if let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) {
-            return (try await conversation(existing, viewer: viewer), false)
-        }
-        do {
-            let id = try await write { db, events -> String in
+        let (id, created) = try await openOnce(key: key) {
+            try await write { db, events -> String in
                 let id = ID.make(at: clock.now())
                 let now = clock.now().millis
                 try await db.raw("""
@@ -53,11 +50,21 @@ public struct MessagingService: Sendable {
                 events.append(try StagedEvent(type: "conversation.created", payload: ["conversation_id": id], recipients: [viewer.personId, other]))
                 return id
             }
-            return (try await conversation(id, viewer: viewer), true)
+        }
+        return (try await conversation(id, viewer: viewer), created)
+    }
+
+    /// The conversation stored under `key` (a direct pair, a department group), created by `create` if there
+    /// is none. Two people opening it at the same moment race on the unique key; the loser takes the winner's.
+    func openOnce(key: String, create: () async throws -> String) async throws -> (id: String, created: Bool) {
+        if let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) {
+            return (existing, false)
+        }
+        do {
+            return (try await create(), true)
         } catch where StorageErrors.isUniqueViolation(error) {
-            // Both people opened it at the same moment: the other transaction won; use its conversation.
             guard let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) else { throw error }
-            return (try await conversation(existing, viewer: viewer), false)
+            return (existing, false)
         }
     }
 

@@ -20,12 +20,8 @@ extension MessagingService {
             throw DomainError(.forbidden, "not_in_org", "only the org's people or its administrators open its group")
         }
         let key = "org|\(org.id)|\(includeSubtree ? 1 : 0)"
-        if let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) {
-            try await syncOrgMembers(existing)
-            return (try await conversation(existing, viewer: viewer), false)
-        }
-        do {
-            let id = try await write { db, events -> String in
+        let (id, created) = try await openOnce(key: key) {
+            try await write { db, _ -> String in
                 let id = ID.make(at: clock.now())
                 let now = clock.now().millis
                 try await db.raw("""
@@ -35,16 +31,15 @@ extension MessagingService {
                     """).run()
                 return id
             }
-            try await syncOrgMembers(id)
-            if !inside {
-                // The administrator who opened it is not in the org: let them in as its admin.
-                try await write { db, _ in try await MessagingQueries.addMember(db, id, viewer.personId, role: "admin", at: clock.now().millis) }
-            }
-            return (try await conversation(id, viewer: viewer), true)
-        } catch where StorageErrors.isUniqueViolation(error) {
-            guard let existing = try await database.read({ db in try await MessagingQueries.directId(db, key: key) }) else { throw error }
-            return (try await conversation(existing, viewer: viewer), false)
         }
+        try await syncOrgMembers(id)
+        if !inside, try await database.read({ db in
+            try await db.raw("SELECT 1 AS x FROM conversation_members WHERE conversation_id = \(bind: id) AND person_id = \(bind: viewer.personId)").first() == nil
+        }) {
+            // An administrator from outside the org joins as its admin, whoever opened it first.
+            try await write { db, _ in try await MessagingQueries.addMember(db, id, viewer.personId, role: "admin", at: clock.now().millis) }
+        }
+        return (try await conversation(id, viewer: viewer), created)
     }
 
     /// Makes a department group's members match the directory: people who joined the org are added,
