@@ -38,6 +38,14 @@ public struct DirectoryService: Sendable {
         return page.page(rows)
     }
 
+    /// The top of the region tree (the province, in a provincial deployment).
+    public func rootRegions() async throws -> [Region] {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.regionColumns) FROM regions WHERE parent_code IS NULL ORDER BY code LIMIT 100")
+                .all().map(Rows.region)
+        }
+    }
+
     /// Units located in exactly this region that the viewer may see.
     public func unitsIn(region code: String, viewer: Viewer, page: PageRequest) async throws -> Page<Org> {
         _ = try await region(code)

@@ -13,6 +13,11 @@ public struct AppContext: RequestContext, RemoteAddressRequestContext, WebSocket
     public var session: Authenticated?
     public var viewer: Viewer?
     public let webSocket = WebSocketHandlerReference<AppContext>()
+    /// Set for server-rendered pages by `WebSessionMiddleware`.
+    var lang = WebAssets.defaultLanguage
+    var csrf = ""
+    var form: [String: [String]] = [:]
+    var path = "/"
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

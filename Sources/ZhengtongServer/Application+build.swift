@@ -102,6 +102,8 @@ public func buildApplication(
     MessagingRoutes(services: services).register(on: router)
     StreamRoutes(services: services).register(on: router)
     DingRoutes(services: services).register(on: router)
+    guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
+    WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot))).register(on: router)
 
     var app = Application(
         router: router,

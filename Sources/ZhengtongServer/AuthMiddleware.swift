@@ -3,7 +3,9 @@ import Directory
 import Hummingbird
 import ZhengtongCore
 
-/// Requires a live bearer token and loads the viewer (positions and admin scope) for the privacy rules.
+/// Requires a live session and loads the viewer (positions and admin scope) for the privacy rules.
+/// The session comes from a bearer token, or from the browser's session cookie; with the cookie, every
+/// state change must also carry the CSRF token (see `WebSecurity`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let accounts: AccountService
@@ -17,6 +19,12 @@ struct AuthMiddleware: RouterMiddleware {
             token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         } else if allowQueryToken, let t = request.uri.queryParameters["token"] {
             token = String(t)
+        } else if let cookie = request.cookies[WebSecurity.sessionCookie]?.value, !cookie.isEmpty {
+            // A WebSocket upgrade is a GET, so the origin check is what keeps another site's page from
+            // opening the stream with this cookie.
+            guard WebSecurity.sameOrigin(request) else { throw WebSecurity.csrfFailed }
+            if !WebSecurity.isSafe(request.method) { try WebSecurity.checkCSRF(request, form: [:]) }
+            token = cookie
         } else {
             throw DomainError.unauthenticated
         }

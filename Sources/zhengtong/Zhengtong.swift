@@ -50,9 +50,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default 8080).") var port: Int?
     @Flag(help: "Load the demo county into an empty database first.") var demo = false
     @Option(help: "Demo size when loading demo data: county, city or province.") var demoSize: String?
+    @Option(help: "Folder of the web app's templates and static files (default: the bundled copy).") var webRoot: String?
 
     func run() async throws {
         var flags: [String: String] = [:]
+        if let webRoot { flags["web_root"] = webRoot }
         if let host { flags["host"] = host }
         if let port { flags["port"] = String(port) }
         if demo || demoSize != nil { flags["demo"] = demoSize ?? "county" }
