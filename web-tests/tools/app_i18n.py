@@ -57,7 +57,7 @@ T = {
 
     # chat
     "chat.back": ("返回会话列表", "Back to conversations"),
-    "chat.pick": ("消息", "Messages"),
+    "chat.heading_none": ("消息", "Messages"),
     "chat.pick_hint": ("从左侧选择一个会话，或发起群聊。", "Choose a conversation, or start a group."),
     "chat.no_conversations": ("还没有会话。可在通讯录中找到同事发起聊天。", "No conversations yet. Find a colleague in the directory to start one."),
     "chat.no_messages": ("暂无消息", "No messages"),

@@ -46,7 +46,7 @@ function ensureLayout() {
   fill(head,
     h("a", { href: "/chat", class: "back-link button icon", "aria-label": t("chat.back") }, "‹"),
     h("div", { class: "conv-title-box" },
-      h("h2", { id: "conversation-title", class: "conv-title" }, t("chat.pick")),
+      h("h2", { id: "conversation-title", class: "conv-title" }, t("chat.heading_none")),
       h("p", { id: "conversation-sub", class: "muted conv-sub" })));
 
   let empty = $("#conversation-empty");
@@ -217,7 +217,7 @@ S.listClick = (e) => {
 function showEmptyView() {
   S.cur = null;
   document.body.classList.remove("chat-open");
-  $("#conversation-title").textContent = t("chat.pick");
+  $("#conversation-title").textContent = t("chat.heading_none");
   $("#conversation-sub").textContent = "";
   $("#conversation-empty").hidden = false;
   $("#load-older").hidden = true;

@@ -438,22 +438,23 @@ function initBoard() {
       setText("#list-confirmed-title", t("ding.list_confirmed_n", { n: confirmed.length }));
       setText("#list-unconfirmed-title", t("ding.list_unconfirmed_n", { n: open.length }));
     } catch (e) {
-      fill(board, h("p", { class: "error" }, e.status === 404 ? t("ding.not_found") : errorText(e)));
+      fill(board, heading, h("p", { class: "error" }, e.status === 404 ? t("ding.not_found") : errorText(e)));
     } finally {
       loading = false;
       if (again) { again = false; load(); }
     }
   }
 
+  const heading = $("h1", board);
   function renderRecipientView(d) {
     board.classList.add("is-recipient");
-    fill(board, h("ul", { class: "list ding-one" }, inboxItem(d)));
+    fill(board, heading, h("ul", { class: "list ding-one" }, inboxItem(d)));
     if (!d.read_at) markDingRead(d.id).catch(() => {});
     board.addEventListener("click", async (e) => {
       const button = e.target.closest && e.target.closest(".confirm-button");
       if (!button) return;
       const updated = await confirmFrom(button);
-      if (updated) fill(board, h("ul", { class: "list ding-one" }, inboxItem(updated)));
+      if (updated) fill(board, heading, h("ul", { class: "list ding-one" }, inboxItem(updated)));
     });
   }
 

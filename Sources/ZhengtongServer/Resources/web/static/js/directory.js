@@ -9,14 +9,14 @@ import { describe, remember } from "./people.js";
 const FIELDS = ["q", "region", "org", "line", "rank", "role"];
 const PAGE = 20;
 
+/** The same markup as the server's person-item template. */
 export function personItem(p) {
-  const meta = describe(p);
   return h("li", { class: "person", dataset: { personId: p.id } },
     h("a", { class: "person-link", href: "/directory/people/" + encodeURIComponent(p.id) },
       h("span", { class: "avatar", "aria-hidden": "true" }, initial(p.name)),
-      h("span", { class: "person-text" },
-        h("span", { class: "name" }, p.name),
-        meta ? h("span", { class: "meta muted" }, meta) : null)));
+      h("span", { class: "person-name" }, p.name)),
+    " ",
+    h("span", { class: "muted" }, describe(p)));
 }
 
 function init() {
@@ -45,7 +45,8 @@ function init() {
 
   function removeServerPager() {
     // The server's "next page" link belongs to its own results; ours page with the "more" button.
-    document.querySelectorAll("#results-next, .results-next, [data-testid=results-next]").forEach((el) => el.remove());
+    const next = document.getElementById("next-page");
+    if (next) (next.parentNode && next.parentNode.tagName === "P" ? next.parentNode : next).remove();
   }
 
   async function run(append) {
@@ -69,7 +70,7 @@ function init() {
       const items = page.items.map(personItem);
       if (append) items.forEach((li) => list.appendChild(li));
       else fill(list, items);
-      if (!append && !items.length) list.appendChild(h("li", { class: "empty muted" }, t("dir.no_results")));
+      if (!append && !items.length) list.appendChild(h("li", { class: "muted", id: "no-results" }, t("dir.no_results")));
       const shown = list.querySelectorAll("li.person").length;
       status.textContent = shown ? t(page.next_cursor ? "dir.count_more" : "dir.count", { n: shown }) : "";
       nextCursor = page.next_cursor;
@@ -99,6 +100,9 @@ function init() {
   const later = debounce(() => run(false), 250);
   form.addEventListener("input", later);
   form.addEventListener("change", later);
+  // Typed before this module arrived: search now.
+  const rendered = new URLSearchParams(location.search).get("q") || "";
+  if (input.value.trim() !== rendered.trim()) run(false);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     later.cancel();

@@ -90,7 +90,7 @@ function init() {
   let readies = 0;
   stream.on("ready", () => {
     readies += 1;
-    // The server's own rendering is fresh at first; after a reconnect, catch up.
+    // After a reconnect, catch up on what happened meanwhile.
     if (readies > 1) { refreshChats(); refreshDings(); }
   });
   // Reading in another tab lowers the counts; looking again on return keeps the page honest.
@@ -98,6 +98,8 @@ function init() {
     if (document.visibilityState === "visible") { refreshChats(); refreshDings(); }
   });
   stream.start();
+  loadChats();
+  loadDings();
 }
 
 loadI18n().then(init).catch((e) => console.error(e));
