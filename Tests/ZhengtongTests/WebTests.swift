@@ -64,6 +64,27 @@ import Testing
     }
 
     @Test(arguments: Backend.available)
+    func streamTakesTheCookieFromItsOwnOrigin(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            _ = try await Fixture.build(api)
+            let b = Browser(api)
+            try await b.signIn("alice", Fixture.password)
+            let port = api.client.port!
+            let cookie = "zt_session=\(await b.cookies["zt_session"]!)"
+            func upgrade(origin: String) throws -> String {
+                try rawStatusLine(port: port, "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Origin: \(origin)\r\nCookie: \(cookie)\r\n\r\n")
+            }
+            #expect(try upgrade(origin: "http://127.0.0.1:\(port)").hasPrefix("HTTP/1.1 101"))
+            // Another site's page cannot open the stream with the user's cookie. (A refused upgrade is a
+            // bare 400 from the WebSocket layer, whatever the reason.)
+            #expect(try upgrade(origin: "https://evil.example").hasPrefix("HTTP/1.1 400"))
+            #expect(try upgrade(origin: "http://127.0.0.1:1").hasPrefix("HTTP/1.1 400"))
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func redirectsLanguageAndSessionsPage(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             _ = try await Fixture.build(api)
