@@ -53,14 +53,37 @@ public struct AppServices: Sendable {
     }
 }
 
+/// Opens once, when the database is migrated: background work must not touch tables that do not exist yet.
+/// Waiting polls, so a shutdown before it opens (a failed migration) simply cancels the wait.
+actor StartupGate {
+    private var isOpen = false
+
+    func open() { isOpen = true }
+
+    /// Returns when open (true) or when the task is cancelled first (false).
+    func wait() async -> Bool {
+        while !isOpen {
+            if Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+}
+
 /// Background work until shutdown: events committed by other nodes (PostgreSQL LISTEN/NOTIFY) and due jobs.
 struct EventBusService: Service {
     let bus: EventBus
     let jobs: JobQueue
+    let gate: StartupGate
     func run() async throws {
         await withDiscardingTaskGroup { group in
-            group.addTask { await bus.run() }
-            group.addTask { await jobs.run() }
+            group.addTask {
+                guard await gate.wait() else { return }
+                await withDiscardingTaskGroup { inner in
+                    inner.addTask { await bus.run() }
+                    inner.addTask { await jobs.run() }
+                }
+            }
             try? await gracefulShutdown()
             group.cancelAll()
         }
@@ -95,6 +118,7 @@ public func buildApplication(
     let database = try await Databases.open(location, logger: logger)
     let services = try AppServices(database: database, clock: clock, config: config, logger: logger)
 
+    let gate = StartupGate()
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(database: database).register(on: router)
@@ -109,13 +133,14 @@ public func buildApplication(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
-        services: [DatabaseService(database: database), EventBusService(bus: services.bus, jobs: services.jobs)],
+        services: [DatabaseService(database: database), EventBusService(bus: services.bus, jobs: services.jobs, gate: gate)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
     app.beforeServerStarts {
         let applied = try await Migrations.migrate(database)
         if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+        await gate.open()
         let boot = try await Bootstrap.ensureRootAdmin(database: database, hasher: services.hasher, clock: clock, password: config.adminPassword)
         if let pw = boot.generatedPassword {
             // Shown once, on the terminal only: it is never stored in clear or logged again.

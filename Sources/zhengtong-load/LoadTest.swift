@@ -61,6 +61,7 @@ struct LoadTest: AsyncParsableCommand {
         print(String(format: "signed in %d in %.1f s", sessions.count, Date().timeIntervalSince(started)))
 
         let rssBefore = serverPid.flatMap(Self.rss)
+        let anonBefore = serverPid.flatMap(Self.anon)
         let stats = Stats()
         let wsURL = url.replacingOccurrences(of: "http://", with: "ws://")
         let signedIn = sessions
@@ -85,10 +86,15 @@ struct LoadTest: AsyncParsableCommand {
         }
         try await Task.sleep(for: .seconds(2))
         let rssIdle = serverPid.flatMap(Self.rss)
+        let anonIdle = serverPid.flatMap(Self.anon)
         print("connections open: \(stats.connections)")
         if let a = rssBefore, let b = rssIdle {
             print(String(format: "server RSS %.1f MB → %.1f MB with %d idle connections: %.1f KB per connection",
                          Double(a) / 1024, Double(b) / 1024, stats.connections, Double(b - a) / Double(max(1, stats.connections))))
+        }
+        if let a = anonBefore, let b = anonIdle {
+            print(String(format: "server anonymous RSS %.1f MB → %.1f MB: %.1f KB per connection",
+                         Double(a) / 1024, Double(b) / 1024, Double(b - a) / Double(max(1, stats.connections))))
         }
 
         // Groups of `groupSize`: the first member creates each.
@@ -140,9 +146,14 @@ struct LoadTest: AsyncParsableCommand {
         streams.cancel()
     }
 
-    static func rss(_ pid: Int) -> Int? {
+    /// Resident memory in KiB: all of it (`VmRSS`), or only the anonymous part (`RssAnon`), which leaves out
+    /// the pages of files the server maps (SQLite's memory-mapped database), shared with the page cache.
+    static func rss(_ pid: Int) -> Int? { status(pid, "VmRSS:") }
+    static func anon(_ pid: Int) -> Int? { status(pid, "RssAnon:") }
+
+    static func status(_ pid: Int, _ field: String) -> Int? {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in s.split(separator: "\n") where line.hasPrefix(field) {
             return Int(line.split(separator: " ").dropFirst().first ?? "")
         }
         return nil
