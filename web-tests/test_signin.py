@@ -30,6 +30,8 @@ def test_sign_in_lands_on_the_workbench(sessions, demo):
 
 def test_sign_out_ends_the_session(sessions):
     s = sessions("staff")
+    s.wait_stream()
+    s.page.wait_for_load_state("networkidle")
     s.page.click("#logout-button")
     expect(s.page).to_have_url(re.compile(r"/login"))
     s.goto("/chat")

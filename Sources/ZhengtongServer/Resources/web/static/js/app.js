@@ -3,7 +3,7 @@
 // which every browser with ES modules understands.
 
 import { loadI18n, applyI18n, t } from "./i18n.js";
-import { setOffline } from "./stream.js";
+import { setOffline, stream } from "./stream.js";
 
 const MODULES = {
   "home": "home.js",
@@ -62,6 +62,7 @@ function markSubmitting() {
     const form = e.target;
     if (!(form instanceof HTMLFormElement) || e.defaultPrevented) return;
     if ((form.method || "get").toLowerCase() !== "post") return;
+    if (/\/logout$/.test(form.getAttribute("action") || "")) stream.stop();
     setTimeout(() => {
       if (e.defaultPrevented) return;
       form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => { b.setAttribute("aria-busy", "true"); });

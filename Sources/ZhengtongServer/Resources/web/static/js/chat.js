@@ -6,7 +6,7 @@ import { api, qs } from "./api.js";
 import { loadI18n, t } from "./i18n.js";
 import { stream } from "./stream.js";
 import { $, $$, h, fill, listIn, debounce, uuid, fmtTime, timeEl, fmtSize, openDialog, closeDialog, ensureDialog,
-  announce, errorText, initial } from "./dom.js";
+  announce, errorText, initial, icon } from "./dom.js";
 import { getMe, getPerson, remember, describe, fillName } from "./people.js";
 
 const PAGE = 30;
@@ -87,16 +87,20 @@ function buildComposer() {
   S.composer = form;
   S.text = $("#message-text", form) || $("#message-text");
   if (!S.text) {
-    S.text = h("textarea", { id: "message-text", rows: "2" });
+    S.text = h("textarea", { id: "message-text", rows: "1" });
     form.appendChild(S.text);
   }
   if (!S.text.getAttribute("aria-label")) S.text.setAttribute("aria-label", t("chat.message_label"));
   if (!S.text.getAttribute("placeholder")) S.text.setAttribute("placeholder", t("chat.placeholder"));
+  if (!$("#message-hint")) {
+    form.appendChild(h("p", { id: "message-hint", class: "visually-hidden" }, t("chat.keys_hint")));
+    S.text.setAttribute("aria-describedby", "message-hint");
+  }
   S.attachInput = $("#attach-input");
   if (!S.attachInput) {
     S.attachInput = h("input", { type: "file", id: "attach-input", multiple: true, class: "visually-hidden" });
     const label = h("label", { for: "attach-input", class: "button icon attach-label", title: t("chat.attach") },
-      h("span", { "aria-hidden": "true" }, "📎"), h("span", { class: "visually-hidden" }, t("chat.attach")));
+      icon("clip"), h("span", { class: "visually-hidden" }, t("chat.attach")));
     form.insertBefore(S.attachInput, S.text);
     form.insertBefore(label, S.text);
   }
@@ -126,12 +130,17 @@ function buildSidebarButtons() {
     newGroup = h("button", { type: "button", id: "new-group-button", class: "button" }, t("chat.new_group"));
     S.listEl.parentNode.insertBefore(newGroup, S.listEl);
   }
+  newGroup.classList.add("small");
   newGroup.addEventListener("click", (e) => { e.preventDefault(); openNewGroup(); });
   let orgGroup = $("#open-org-group-button");
   if (!orgGroup) {
-    orgGroup = h("button", { type: "button", id: "open-org-group-button", class: "button" }, t("chat.org_group"));
-    newGroup.parentNode.insertBefore(orgGroup, newGroup.nextSibling);
+    orgGroup = h("button", { type: "button", id: "open-org-group-button", class: "button small" }, t("chat.org_group"));
   }
+  // Both buttons side by side, wherever the page put the first one.
+  const group = h("span", { class: "chat-actions" });
+  newGroup.parentNode.insertBefore(group, newGroup);
+  group.appendChild(newGroup);
+  group.appendChild(orgGroup);
   orgGroup.addEventListener("click", (e) => { e.preventDefault(); openOrgGroups(); });
 }
 
@@ -338,7 +347,7 @@ function renderMessage(m) {
   if (m.attachments && m.attachments.length) {
     bubble.appendChild(h("ul", { class: "attachments" }, m.attachments.map((a) =>
       h("li", null, h("a", { href: "/api/v1/attachments/" + encodeURIComponent(a.id), download: a.name, class: "attachment" },
-        h("span", { "aria-hidden": "true" }, "📄 "), a.name, h("span", { class: "muted" }, " (" + fmtSize(a.size) + ")"))))));
+        icon("file"), a.name, h("span", { class: "muted" }, " (" + fmtSize(a.size) + ")"))))));
   }
   li.appendChild(bubble);
   const actions = h("div", { class: "msg-actions" });
@@ -471,6 +480,7 @@ function onMessageNew(d) {
     if (known) putMessage(Object.assign({}, known, { recalled: true, text: "", attachments: [] }));
     return;
   }
+  if (d.sender_id === S.me.id && d.seq > cur.readSent) cur.readSent = d.seq;
   const known = cur.msgs.get(d.id);
   if (!known) {
     const stick = nearBottom() || d.sender_id === S.me.id;
@@ -593,6 +603,8 @@ function deliver(cur, body, files) {
   api("POST", "/api/v1/conversations/" + encodeURIComponent(cur.id) + "/messages", body)
     .then((m) => {
       cur.pending.delete(body.client_msg_id);
+      // Sending moved my own read position to it.
+      if (m.seq > cur.readSent) cur.readSent = m.seq;
       if (S.cur !== cur) return;
       const known = cur.msgs.get(m.id);
       // A receipt may already have counted it; keep the more advanced figures.

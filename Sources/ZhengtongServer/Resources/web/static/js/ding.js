@@ -192,7 +192,8 @@ function initCompose() {
         h("span", { class: "name" }, name), meta ? h("span", { class: "meta muted" }, meta) : null),
       h("button", { type: "button", class: "button small add-recipient", disabled: chosen, onclick: (e) => {
         add(kind, id, name);
-        e.target.disabled = true;
+        e.currentTarget.disabled = true;
+        e.currentTarget.textContent = t("ding.added");
         search.focus();
       } }, chosen ? t("ding.added") : t("chat.add")));
   }

@@ -74,6 +74,17 @@ class Stream {
     return this;
   }
 
+  /** Stops for good (signing out): no reconnecting, no banner. */
+  stop() {
+    this.leaving = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ws = this.ws;
+    this.ws = null;
+    // Closing a socket that is still connecting makes the browser log an error; let that one fail alone.
+    if (ws && ws.readyState === WebSocket.OPEN) ws.close(1000, "signing out");
+  }
+
   url() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     return proto + "//" + location.host + "/api/v1/stream" + (this.cursor ? "?since=" + encodeURIComponent(this.cursor) : "");
