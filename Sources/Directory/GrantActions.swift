@@ -49,7 +49,7 @@ extension DirectoryService {
                 VALUES (\(bind: grant.id), \(bind: personId), \(bind: role.rawValue), \(bind: orgId), \(bind: regionCode),
                         \(bind: grant.createdAt.millis), \(bind: viewer.personId))
                 """).run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "grant.create", targetType: "grant",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "grant.create", targetType: "grant",
                                       targetId: grant.id, before: Grant?.none, after: grant, at: clock.now())
             return grant
         }
@@ -96,7 +96,7 @@ extension DirectoryService {
                 throw DomainError(.conflict, "root_grant", "the root administrator's grant cannot be revoked")
             }
             try await db.raw("DELETE FROM grants WHERE id = \(bind: id)").run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "grant.revoke", targetType: "grant",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "grant.revoke", targetType: "grant",
                                       targetId: id, before: grant, after: Grant?.none, at: clock.now())
         }
     }

@@ -90,7 +90,7 @@ extension DirectoryService {
                 INSERT INTO regions (code, name, level, parent_code, created_at)
                 VALUES (\(bind: code), \(bind: name), \(bind: level.rawValue), \(bind: parent?.code), \(bind: clock.now().millis))
                 """).run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "region.create", targetType: "region",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "region.create", targetType: "region",
                                       targetId: code, before: Region?.none, after: region, at: clock.now())
             return region
         }
@@ -126,7 +126,7 @@ extension DirectoryService {
                 org.derive(from: parent)
             }
             try await OrgWrites.insert(db, org, now: clock.now())
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "org.create", targetType: "org",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "org.create", targetType: "org",
                                       targetId: org.id, before: Org?.none, after: org, at: clock.now())
             return org
         }
@@ -172,7 +172,7 @@ extension DirectoryService {
                 || org.regionCode != before.regionCode || org.lines != before.lines {
                 try await OrgWrites.rederiveSubtree(db, oldPath: before.path, root: org, now: clock.now())
             }
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "org.update", targetType: "org",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "org.update", targetType: "org",
                                       targetId: org.id, before: before, after: org, at: clock.now())
             return org
         }
@@ -191,7 +191,7 @@ extension DirectoryService {
                                   "org still has \(children) child orgs, \(members) positions and \(grants) grants")
             }
             try await db.raw("DELETE FROM orgs WHERE id = \(bind: id)").run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "org.delete", targetType: "org",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "org.delete", targetType: "org",
                                       targetId: id, before: org, after: Org?.none, at: clock.now())
         }
     }

@@ -76,13 +76,18 @@ extension DirectoryService {
             try await uniqueCheck(db, username: username, mobile: mobile, except: nil)
             let now = clock.now()
             try await PersonWrites.insert(db, person, passwordHash: passwordHash, now: now)
+            var positions: [PositionView] = []
             for (i, p) in input.positions.enumerated() {
                 let main = mains == 0 ? i == 0 : (p.main == true)
-                _ = try await addPosition(db, personId: person.id, p, main: main, viewer: viewer)
+                positions.append(try await addPosition(db, personId: person.id, p, main: main, viewer: viewer))
             }
             person.mobile = mobile
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "person.create", targetType: "person",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "person.create", targetType: "person",
                                       targetId: person.id, before: Person?.none, after: person, at: now)
+            // The positions are part of the person's audit row; followers of the change log see them as their own changes.
+            for p in positions {
+                try await DirectoryChanges.append(db, kind: "position", op: "create", targetId: p.id, data: p, actorId: viewer.personId, at: now)
+            }
             return try await DirectoryQueries.views(db, people: [person], viewer: viewer)[0]
         }
     }
@@ -122,7 +127,7 @@ extension DirectoryService {
             if status == .disabled && before.status != .disabled {
                 try await db.raw("UPDATE sessions SET revoked_at = \(bind: clock.now().millis) WHERE person_id = \(bind: id) AND revoked_at IS NULL").run()
             }
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "person.update", targetType: "person",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "person.update", targetType: "person",
                                       targetId: id, detail: passwordHash == nil ? [:] : ["password": "changed"],
                                       before: before, after: p, at: clock.now())
             return try await DirectoryQueries.views(db, people: [p], viewer: viewer)[0]
@@ -140,7 +145,7 @@ extension DirectoryService {
             p.status = .disabled
             try await PersonWrites.update(db, p, now: clock.now())
             try await db.raw("UPDATE sessions SET revoked_at = \(bind: clock.now().millis) WHERE person_id = \(bind: id) AND revoked_at IS NULL").run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "person.disable", targetType: "person",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "person.disable", targetType: "person",
                                       targetId: id, before: before, after: p, at: clock.now())
         }
     }
@@ -155,7 +160,7 @@ extension DirectoryService {
             let main = existing.isEmpty || input.main == true
             if main { try await db.raw("UPDATE positions SET is_main = 0 WHERE person_id = \(bind: personId)").run() }
             let pos = try await addPosition(db, personId: personId, input, main: main, viewer: viewer)
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "position.create", targetType: "position",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.create", targetType: "position",
                                       targetId: pos.id, before: PositionView?.none, after: pos, at: clock.now())
             return pos
         }
@@ -183,7 +188,7 @@ extension DirectoryService {
                 UPDATE positions SET title = \(bind: after.title), leader = \(bind: after.leader ? 1 : 0), roles = \(bind: Rows.encodeList(after.roles)),
                     is_main = \(bind: after.main ? 1 : 0), display_order = \(bind: after.order) WHERE id = \(bind: id)
                 """).run()
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "position.update", targetType: "position",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.update", targetType: "position",
                                       targetId: id, before: before, after: after, at: clock.now())
             return after
         }
@@ -199,7 +204,7 @@ extension DirectoryService {
                     try await db.raw("UPDATE positions SET is_main = 1 WHERE id = \(bind: next.id)").run()
                 }
             }
-            try await AuditLog.append(db, actor: viewer.acting.from(address), action: "position.delete", targetType: "position",
+            try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.delete", targetType: "position",
                                       targetId: id, before: before, after: PositionView?.none, at: clock.now())
         }
     }

@@ -35,6 +35,7 @@ public enum Migrations {
         M007Dings(),
         M008MessageSearch(),
         M009Attachments(),
+        M010DirectoryChanges(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

@@ -138,6 +138,7 @@ struct APIRoutes {
             try await directory.revokeGrant(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
             return Response(status: .noContent)
         }
+        authed.get("directory/changes", use: changes)
         authed.get("admin/audit") { req, ctx in
             // The audit log spans every scope, so only the root administrator reads it. Its cursor is the
             // sequence number to continue below (newest first), so pages stay stable while rows are appended.
@@ -157,6 +158,32 @@ struct APIRoutes {
             let page = Array(rows.prefix(limit))
             return PageDTO(items: page.map(AuditDTO.init), nextCursor: rows.count > limit ? page.last.map { String($0.seq) } : nil)
         }
+    }
+
+    /// `GET /api/v1/directory/changes?since=&limit=`: the change log after a cursor, oldest first. Its
+    /// cursor is the last change's sequence number; `head` is the newest one, where a follower that has
+    /// just read the whole directory starts. The log spans every scope, so only the root administrator
+    /// reads it.
+    @Sendable func changes(_ req: Request, _ ctx: AppContext) async throws -> Response {
+        guard try ctx.requireViewer().scope.global else { throw DomainError.forbidden }
+        let q = req.uri.queryParameters
+        let limit = try limitParam(req, default: 100)
+        guard (1...1000).contains(limit) else { throw DomainError(.badRequest, "invalid_limit", "limit must be between 1 and 1000") }
+        let since: Int64 = try q["since"].map { c in
+            guard let n = Int64(c), n >= 0 else { throw DomainError(.badRequest, "invalid_cursor", "since is not a cursor this server issued") }
+            return n
+        } ?? 0
+        let head = try await DirectoryChanges.head(services.database)
+        let rows = try await DirectoryChanges.list(services.database, after: since, limit: limit)
+        let items: [[String: Any]] = rows.map { c in
+            var d: [String: Any] = ["seq": String(c.seq), "kind": c.kind, "op": c.op, "id": c.targetId, "at": c.at.iso8601,
+                                    "actor_id": c.actorId ?? NSNull()]
+            d["data"] = c.data.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull()
+            return d
+        }
+        let body: [String: Any] = ["items": items, "next_cursor": rows.last.map { String($0.seq) } ?? String(since), "head": String(head)]
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     @Sendable func login(_ request: Request, _ ctx: AppContext) async throws -> LoginDTO {

@@ -413,6 +413,12 @@ import Testing
             try await c.call(root, .get, "\(statsPath)?org=\(missing)", expect: 404)
             try await c.call(bob, .get, "\(statsPath)?region=330122000000", expect: 403)
 
+            // The directory's change log, for the root administrator.
+            let changes = try await c.call(root, .get, "/api/v1/directory/changes?limit=3", expect: 200)
+            try await c.call(root, .get, "/api/v1/directory/changes?since=\(changes["next_cursor"] as? String ?? "")", expect: 200)
+            try await c.call(root, .get, "/api/v1/directory/changes?since=-1", expect: 400)
+            try await c.call(tom, .get, "/api/v1/directory/changes", expect: 403)
+
             // The stream is a WebSocket, not a JSON answer: it is marked so, and the checks below leave it out.
             #expect(spec.operations.filter { spec.isWebSocket($0) }.map(\.key) == ["GET /api/v1/stream"])
 
