@@ -137,8 +137,8 @@ class Session:
         self.page.screenshot(path=os.path.join(ARTIFACTS, name + ".png"), full_page=full_page)
 
     def wait_stream(self):
-        """Waits until the page's live stream has said ready (the offline banner is then hidden)."""
-        self.page.wait_for_function("() => !!window.sessionStorage.getItem('zt.stream.cursor')")
+        """Waits until this page's live stream has said ready (<html data-stream="live">)."""
+        self.page.wait_for_selector("html[data-stream=live]", state="attached")
 
 
 @pytest.fixture

@@ -81,7 +81,9 @@ function initBoxes() {
     announce(isRemind(d) ? t("ding.remind_arrived") : t("ding.new_arrived"));
     refreshInbox();
   });
-  stream.on("ready", () => refreshInbox());
+  let readies = 0;
+  // After a reconnect, catch up (the first ready comes right after the first load).
+  stream.on("ready", () => { if (++readies > 1) refreshInbox(); });
   stream.start();
   loadInbox();
   loadSent();
@@ -506,7 +508,8 @@ function initBoard() {
   skeleton();
   const refresh = debounce(load, 250);
   stream.on("ding.updated", (d) => { if (d.ding_id === id) refresh(); });
-  stream.on("ready", () => refresh());
+  let readies = 0;
+  stream.on("ready", () => { if (++readies > 1) refresh(); });
   stream.start();
   // Delivery has no event of its own: look again now and then while the board is on screen.
   setInterval(() => { if (document.visibilityState === "visible") refresh(); }, 15000);

@@ -172,6 +172,8 @@ class Stream {
   setConnected(on) {
     if (this.connected === on) return;
     this.connected = on;
+    // A hook for tests and styles: <html data-stream="live|down">.
+    document.documentElement.setAttribute("data-stream", on ? "live" : "down");
     this.emit("status", { connected: on });
     if (this.bannerTimer) clearTimeout(this.bannerTimer);
     this.bannerTimer = null;
