@@ -137,7 +137,7 @@ T = {
     "ding.text_hint": ("例如：台风今晚登陆，请各单位立即到岗并确认", "e.g. The typhoon lands tonight: report for duty and confirm"),
     "ding.recipients": ("接收人", "Recipients"),
     "ding.recipient_search": ("搜索接收人", "Find recipients"),
-    "ding.recipient_hint": ("姓名、拼音、首字母，或区划代码", "Name, pinyin, initials, or a region code"),
+    "ding.recipient_hint": ("姓名、拼音或区划代码", "Name, pinyin or region code"),
     "ding.no_recipients": ("尚未选择接收人", "No recipients yet"),
     "ding.remove_recipient": ("移除 {name}", "Remove {name}"),
     "ding.kind_person": ("人员", "Person"),
