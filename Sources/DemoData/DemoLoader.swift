@@ -157,35 +157,3 @@ public enum DemoLoader {
         }
     }
 }
-
-/// A one-line progress bar on standard error, redrawn at most ten times a second.
-final class ProgressMeter {
-    let total: Int
-    let enabled: Bool
-    let label: String
-    let start = Date()
-    var last = Date.distantPast
-
-    init(total: Int, enabled: Bool, label: String) {
-        self.total = max(total, 1)
-        self.enabled = enabled
-        self.label = label
-    }
-
-    func update(_ n: Int) {
-        guard enabled, Date().timeIntervalSince(last) > 0.1 else { return }
-        last = Date()
-        let fraction = min(1, Double(n) / Double(total))
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let elapsed = Date().timeIntervalSince(start)
-        let line = String(format: "\r[%@%@] %3.0f%% %d %@ %.0fs", String(repeating: "#", count: filled),
-                          String(repeating: " ", count: width - filled), fraction * 100, n, label, elapsed)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-}

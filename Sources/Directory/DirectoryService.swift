@@ -132,3 +132,12 @@ public struct DirectoryService: Sendable {
         return (view, grants)
     }
 }
+
+extension DirectoryService {
+    /// The id of the person with this username, if any (for the command line, which acts as a named person).
+    public func personId(username: String) async throws -> String? {
+        try await database.read { db in
+            try await db.raw("SELECT id FROM people WHERE username = \(bind: username)").first()?.decode(column: "id", as: String.self)
+        }
+    }
+}

@@ -126,6 +126,7 @@ public func buildApplication(
     MessagingRoutes(services: services).register(on: router)
     StreamRoutes(services: services).register(on: router)
     DingRoutes(services: services).register(on: router)
+    ImportRoutes(services: services).register(on: router)
     guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
     WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot))).register(on: router)
 

@@ -15,7 +15,7 @@ struct Zhengtong: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zhengtong",
         abstract: "政通 Zhengtong — the government collaboration server.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Admin.self, AuditCommand.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Import.self, Export.self, Admin.self, AuditCommand.self],
         defaultSubcommand: Serve.self
     )
 }

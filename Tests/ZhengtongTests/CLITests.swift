@@ -59,6 +59,29 @@ import Testing
         let unknown = try Self.run(["admin", "reset-password", "nobody-here", "--database", url])
         #expect(unknown.status != 0)
 
+        // Export a county, import it back: nothing changes; an edited copy is checked by a dry run first.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("county.csv").path
+        let export = try Self.run(["export", "--format", "csv", "--region", "330110000000", "--output", file, "--database", url])
+        #expect(export.status == 0, "\(export.output)")
+        let exported = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(exported.components(separatedBy: "\r\n").count > 4000)
+        let reimport = try Self.run(["import", file, "--database", url])
+        #expect(reimport.status == 0, "\(reimport.output)")
+        #expect(reimport.output.contains("0 created, 0 updated"))
+        let lines = exported.components(separatedBy: "\r\n")
+        let edited = dir.appendingPathComponent("edited.csv").path
+        try (lines[0] + "\r\n" + lines[1].replacingOccurrences(of: ",active", with: ",disabled") + "\r\n").write(toFile: edited, atomically: true, encoding: .utf8)
+        let dry = try Self.run(["import", edited, "--dry-run", "--database", url])
+        #expect(dry.status == 0 && dry.output.contains("dry run") && dry.output.contains("1 updated"), "\(dry.output)")
+        #expect(try Self.run(["import", edited, "--database", url]).output.contains("1 updated"))
+        #expect(try Self.run(["import", edited, "--database", url]).output.contains("1 unchanged"))
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try "username,name,org\nBad Name,x,nowhere\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try Self.run(["import", bad, "--database", url])
+        #expect(refused.status == 1 && refused.output.contains("line 2"), "\(refused.output)")
+
         let verify = try Self.run(["audit", "verify", "--database", url])
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains("intact"))

@@ -413,6 +413,24 @@ import Testing
             try await c.call(root, .get, "\(statsPath)?org=\(missing)", expect: 404)
             try await c.call(bob, .get, "\(statsPath)?region=330122000000", expect: 403)
 
+            // The people file in and out.
+            let csv = Data("username,name,org\nalice,张三丰,\(d1)\n".utf8)
+            for (who, query, status) in [(tom, "?dry_run=true", 200), (tom, "", 200), (bob, "", 403)] {
+                let r = try await who.upload("/api/v1/admin/import\(query)", csv, contentType: "text/csv")
+                #expect(Int(r.status.code) == status)
+                c.check(r, .post, "/api/v1/admin/import", sent: nil, sourceLocation: #_sourceLocation)
+            }
+            for bad in ["username,name\nalice,张三丰\n", "\"open"] {
+                let r = try await tom.upload("/api/v1/admin/import", Data(bad.utf8), contentType: "text/csv")
+                #expect(r.status == .unprocessableContent)
+                c.check(r, .post, "/api/v1/admin/import", sent: nil, sourceLocation: #_sourceLocation)
+            }
+            try await c.call(tom, .get, "/api/v1/admin/export?org=\(u1)", expect: 200)
+            try await c.call(tom, .get, "/api/v1/admin/export?org=\(u2)", expect: 403)
+            try await c.call(tom, .get, "/api/v1/admin/export?org=\(u1)&format=xml", expect: 400)
+            try await c.call(tom, .get, "/api/v1/admin/export?org=\(missing)", expect: 404)
+            try await c.call(tom, .get, "/api/v1/admin/export", expect: 422)
+
             // The directory's change log, for the root administrator.
             let changes = try await c.call(root, .get, "/api/v1/directory/changes?limit=3", expect: 200)
             try await c.call(root, .get, "/api/v1/directory/changes?since=\(changes["next_cursor"] as? String ?? "")", expect: 200)

@@ -1,0 +1,76 @@
+import Directory
+import Foundation
+import Hummingbird
+import ZhengtongCore
+
+/// `POST /api/v1/admin/import` and `GET /api/v1/admin/export`: the people file in and out, within the
+/// caller's administrative scope.
+struct ImportRoutes {
+    let services: AppServices
+    /// A province-sized file is tens of megabytes; the 1 MiB limit of other bodies does not fit it.
+    static let maxImportBytes = 64 << 20
+
+    func register(on router: Router<AppContext>) {
+        let admin = router.group("api/v1/admin").add(middleware: AuthMiddleware(accounts: services.accounts, directory: services.directory))
+        admin.post("import") { request, ctx -> Response in
+            let viewer = try ctx.requireViewer()
+            guard !viewer.scope.isEmpty else { throw DomainError.forbidden }
+            let dryRun = try boolParam(request, "dry_run") ?? false
+            var req = request
+            let body = Data(buffer: try await req.collectBody(upTo: Self.maxImportBytes))
+            let file = try Self.csvPart(body, contentType: request.headers[.contentType] ?? "")
+            let report = try await services.directory.importPeople(file, dryRun: dryRun, by: viewer, from: ctx.clientAddress)
+            if report.errors.isEmpty { return try Self.json(report, status: .ok) }
+            let message = "\(report.errors.count) problem(s) in the file; nothing was changed"
+            return try Self.json(ImportErrorBody(error: .init(code: "invalid_import", message: message, report: report)),
+                                 status: .unprocessableContent)
+        }
+        admin.get("export") { request, ctx -> Response in
+            let q = request.uri.queryParameters
+            if let format = q["format"], format != "csv" { throw DomainError(.badRequest, "invalid_format", "format must be csv") }
+            let data = try await services.directory.exportPeople(orgId: q["org"].map(String.init), regionCode: q["region"].map(String.init),
+                                                                 by: try ctx.requireViewer())
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"people.csv\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    struct ImportErrorBody: Encodable {
+        struct Detail: Encodable { var code: String; var message: String; var report: ImportReport }
+        var error: Detail
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let data = try APIEncoder.make().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The file: the body itself (`text/csv`), or the first file part of a `multipart/form-data` body.
+    static func csvPart(_ body: Data, contentType: String) throws -> Data {
+        let lower = contentType.lowercased()
+        guard lower.hasPrefix("multipart/form-data") else {
+            guard lower.isEmpty || lower.hasPrefix("text/csv") || lower.hasPrefix("application/octet-stream") || lower.hasPrefix("text/plain") else {
+                throw DomainError(.unprocessable, "invalid_content_type", "send the file as text/csv or multipart/form-data")
+            }
+            return body
+        }
+        guard let b = contentType.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+            .first(where: { $0.lowercased().hasPrefix("boundary=") })?.dropFirst("boundary=".count) else {
+            throw DomainError(.badRequest, "invalid_multipart", "the multipart body has no boundary")
+        }
+        let boundary = Data(("--" + b.trimmingCharacters(in: CharacterSet(charactersIn: "\""))).utf8)
+        let separator = Data("\r\n\r\n".utf8)
+        var search = body.startIndex..<body.endIndex
+        while let start = body.range(of: boundary, in: search) {
+            guard let headerEnd = body.range(of: separator, in: start.upperBound..<body.endIndex) else { break }
+            let headers = String(decoding: body[start.upperBound..<headerEnd.lowerBound], as: UTF8.self).lowercased()
+            guard let next = body.range(of: Data("\r\n".utf8) + boundary, in: headerEnd.upperBound..<body.endIndex) else { break }
+            if headers.contains("filename=") || headers.contains("name=\"file\"") {
+                return body[headerEnd.upperBound..<next.lowerBound]
+            }
+            search = next.lowerBound..<body.endIndex
+        }
+        throw DomainError(.unprocessable, "invalid_multipart", "the multipart body has no file part")
+    }
+}
