@@ -14,8 +14,10 @@ struct WebRoutes {
     func register(on router: Router<AppContext>) {
         let root = kit.assets.root
         router.add(middleware: FileMiddleware(root + "/static", urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.noCache])])))
-        router.get("sw.js") { _, _ in try staticFile("sw.js", type: "text/javascript; charset=utf-8") }
-        router.get("manifest.webmanifest") { _, _ in try staticFile("manifest.webmanifest", type: "application/manifest+json") }
+        for (name, type) in [("sw.js", "text/javascript; charset=utf-8"), ("manifest.webmanifest", "application/manifest+json")] {
+            router.get(RouterPath(name)) { _, _ in try staticFile(name, type: type) }
+            router.head(RouterPath(name)) { _, _ in try staticFile(name, type: type) }
+        }
 
         let open = router.group().add(middleware: WebSessionMiddleware(kit: kit, requireSignIn: false))
         open.get("login") { req, ctx in
