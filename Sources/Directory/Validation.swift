@@ -24,9 +24,11 @@ public enum Validate {
         let u = s.trimmingCharacters(in: .whitespaces).lowercased()
         guard (2...64).contains(u.count), u.unicodeScalars.allSatisfy({
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
-        }), u.unicodeScalars.first.map({ ("a"..."z").contains($0) }) == true else {
-            // Starting with a letter keeps usernames apart from mobile numbers, which also sign in.
-            throw DomainError.invalid("username", "username must be 2 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter")
+        }), u.unicodeScalars.first.map({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) == true,
+              !u.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
+            // Not all digits keeps usernames apart from mobile numbers, which also sign in. Identity systems
+            // often use UUIDs, which may start with a digit.
+            throw DomainError.invalid("username", "username must be 2 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit, and not only digits")
         }
         return u
     }

@@ -165,6 +165,22 @@ enum MessagingQueries {
             """).run()
     }
 
+    /// Many members in multi-row statements of 500; they join at the conversation's current position.
+    static func addMembers(_ db: any SQLDatabase, _ conversation: String, _ people: [String], role: String, at: Int64) async throws {
+        guard !people.isEmpty else { return }
+        let last = try await db.raw("SELECT last_seq FROM conversations WHERE id = \(bind: conversation)").first()?
+            .decode(column: "last_seq", as: Int64.self) ?? 0
+        for start in stride(from: 0, to: people.count, by: 500) {
+            let rows = people[start..<min(start + 500, people.count)].map { p -> SQLQueryString in
+                "(\(bind: conversation), \(bind: p), \(bind: role), \(bind: last), \(bind: last), \(bind: at))"
+            }
+            try await db.raw("""
+                INSERT INTO conversation_members (conversation_id, person_id, role, read_seq, joined_seq, joined_at)
+                VALUES \(rows.joined(separator: ", "))
+                """).run()
+        }
+    }
+
     static func conversation(_ db: any SQLDatabase, _ id: String) async throws -> Conversation? {
         guard ID.isValid(id), let r = try await db.raw("""
             SELECT id, kind, name, owner_id, last_seq, created_at, org_id, include_subtree FROM conversations WHERE id = \(bind: id)

@@ -72,7 +72,7 @@ public struct MessagingService: Sendable {
         let name = try Validate.name(name, max: 50)
         let others = Array(Set(members.filter { $0 != viewer.personId }))
         guard others.count + 1 <= Self.maxGroup else { throw DomainError.invalid("members", "a group has at most \(Self.maxGroup) members") }
-        for p in others { _ = try await visiblePerson(p, viewer: viewer, field: "members") }
+        try await checkVisible(others, viewer: viewer)
         let id = try await write { db, events -> String in
             let id = ID.make(at: clock.now())
             let now = clock.now().millis
@@ -81,7 +81,7 @@ public struct MessagingService: Sendable {
                 VALUES (\(bind: id), 'group', \(bind: name), \(bind: viewer.personId), \(bind: now), \(bind: now))
                 """).run()
             try await MessagingQueries.addMember(db, id, viewer.personId, role: "owner", at: now)
-            for p in others { try await MessagingQueries.addMember(db, id, p, role: "member", at: now) }
+            try await MessagingQueries.addMembers(db, id, others, role: "member", at: now)
             events.append(try StagedEvent(type: "conversation.created", payload: ["conversation_id": id], recipients: [viewer.personId] + others))
             return id
         }
@@ -131,10 +131,10 @@ public struct MessagingService: Sendable {
         guard c.members.count + new.count <= Self.maxGroup else {
             throw DomainError.invalid("members", "a group has at most \(Self.maxGroup) members")
         }
-        for p in new { _ = try await visiblePerson(p, viewer: viewer, field: "members") }
+        try await checkVisible(new, viewer: viewer)
         try await write { db, events in
             let now = clock.now().millis
-            for p in new { try await MessagingQueries.addMember(db, id, p, role: "member", at: now) }
+            try await MessagingQueries.addMembers(db, id, new, role: "member", at: now)
             try await db.raw("UPDATE conversations SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "added": new.joined(separator: ",")],
                                           recipients: c.members.map(\.personId) + new))
@@ -156,6 +156,15 @@ public struct MessagingService: Sendable {
             try await db.raw("DELETE FROM conversation_members WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "removed": person],
                                           recipients: c.members.map(\.personId)))
+        }
+    }
+
+    /// Every id must name an active person the viewer may see; the first that does not is named.
+    func checkVisible(_ ids: [String], viewer: Viewer) async throws {
+        let found = try await directory.visiblePeople(ids, viewer: viewer)
+        for id in ids {
+            guard let p = found[id] else { throw DomainError.invalid("members", "person \(id) does not exist") }
+            guard p.person.status == .active else { throw DomainError.invalid("members", "person \(id) is not active") }
         }
     }
 

@@ -128,7 +128,7 @@ public func buildApplication(
     DingRoutes(services: services).register(on: router)
     ImportRoutes(services: services).register(on: router)
     guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
-    WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot))).register(on: router)
+    WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot)), logger: logger).register(on: router)
 
     var app = Application(
         router: router,

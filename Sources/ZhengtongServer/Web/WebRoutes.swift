@@ -2,6 +2,7 @@ import Accounts
 import Directory
 import Foundation
 import Hummingbird
+import Logging
 import ZhengtongCore
 
 /// The web app's pages: sign-in, home, sessions and the shells of the live pages. The directory and
@@ -9,11 +10,13 @@ import ZhengtongCore
 /// render or redirect, exactly as the JSON routes do.
 struct WebRoutes {
     let kit: WebKit
+    let logger: Logger
     var services: AppServices { kit.services }
 
     func register(on router: Router<AppContext>) {
         let root = kit.assets.root
-        router.add(middleware: FileMiddleware(root + "/static", urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.noCache])])))
+        router.add(middleware: FileMiddleware(root + "/static", urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                                             logger: logger))
         for (name, type) in [("sw.js", "text/javascript; charset=utf-8"), ("manifest.webmanifest", "application/manifest+json")] {
             router.get(RouterPath(name)) { _, _ in try staticFile(name, type: type) }
             router.head(RouterPath(name)) { _, _ in try staticFile(name, type: type) }
