@@ -36,6 +36,7 @@ public enum Migrations {
         M008MessageSearch(),
         M009Attachments(),
         M010DirectoryChanges(),
+        M011ProvisioningTokens(),
     ]
 
     /// Applies pending migrations in one transaction; concurrent nodes on PostgreSQL serialise on an

@@ -127,6 +127,7 @@ public func buildApplication(
     StreamRoutes(services: services).register(on: router)
     DingRoutes(services: services).register(on: router)
     ImportRoutes(services: services).register(on: router)
+    ScimRoutes(services: services).register(on: router)
     guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
     WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot)), logger: logger).register(on: router)
 

@@ -1,3 +1,4 @@
+import Accounts
 import Directory
 import Foundation
 import Hummingbird
@@ -25,6 +26,22 @@ struct ImportRoutes {
             return try Self.json(ImportErrorBody(error: .init(code: "invalid_import", message: message, report: report)),
                                  status: .unprocessableContent)
         }
+        // Provisioning tokens for SCIM clients: issued over an org the administrator covers, shown once.
+        admin.post("provisioning-tokens") { request, ctx -> Response in
+            var req = request
+            let body = try await req.json(ProvisioningTokenRequest.self, context: ctx)
+            let (t, token) = try await services.accounts.issueProvisioningToken(name: body.name, orgId: body.orgId, directory: services.directory,
+                                                                                by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return try Self.json(ProvisioningTokenDTO(t, token: token), status: .created)
+        }
+        admin.get("provisioning-tokens") { _, ctx -> Response in
+            let items = try await services.accounts.provisioningTokens(by: try ctx.requireViewer()).map { ProvisioningTokenDTO($0, token: nil) }
+            return try Self.json(PageDTO(items: items, nextCursor: nil), status: .ok)
+        }
+        admin.delete("provisioning-tokens/:id") { _, ctx -> Response in
+            try await services.accounts.revokeProvisioningToken(try ctx.parameters.require("id"), by: try ctx.requireViewer(), from: ctx.clientAddress)
+            return Response(status: .noContent)
+        }
         admin.get("export") { request, ctx -> Response in
             let q = request.uri.queryParameters
             if let format = q["format"], format != "csv" { throw DomainError(.badRequest, "invalid_format", "format must be csv") }
@@ -33,6 +50,17 @@ struct ImportRoutes {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                                    .contentDisposition: "attachment; filename=\"people.csv\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    struct ProvisioningTokenRequest: Decodable { var name: String; var orgId: String }
+
+    struct ProvisioningTokenDTO: Encodable {
+        var id: String, name: String, orgId: String, createdBy: String, createdAt: Date
+        /// Only in the answer that issues it.
+        var token: String?
+        init(_ t: ProvisioningToken, token: String?) {
+            id = t.id; name = t.name; orgId = t.orgId; createdBy = t.createdBy; createdAt = t.createdAt; self.token = token
         }
     }
 
