@@ -431,6 +431,16 @@ import Testing
             try await c.call(tom, .get, "/api/v1/admin/export?org=\(missing)", expect: 404)
             try await c.call(tom, .get, "/api/v1/admin/export", expect: 422)
 
+            // Provisioning tokens for SCIM clients.
+            let issued = try await c.call(tom, .post, "/api/v1/admin/provisioning-tokens", ["name": "ci", "org_id": u1], expect: 201)
+            try await c.call(tom, .post, "/api/v1/admin/provisioning-tokens", ["name": "ci", "org_id": u2], expect: 403)
+            try await c.call(tom, .post, "/api/v1/admin/provisioning-tokens", ["name": "ci", "org_id": missing], expect: 404)
+            try await c.call(tom, .post, "/api/v1/admin/provisioning-tokens", ["name": "", "org_id": u1], expect: 422)
+            try await c.call(tom, .post, "/api/v1/admin/provisioning-tokens", ["name": "ci"], expect: 400)
+            try await c.call(tom, .get, "/api/v1/admin/provisioning-tokens", expect: 200)
+            try await c.call(tom, .delete, "/api/v1/admin/provisioning-tokens/\(issued.id)", expect: 204)
+            try await c.call(tom, .delete, "/api/v1/admin/provisioning-tokens/\(issued.id)", expect: 404)
+
             // The directory's change log, for the root administrator.
             let changes = try await c.call(root, .get, "/api/v1/directory/changes?limit=3", expect: 200)
             try await c.call(root, .get, "/api/v1/directory/changes?since=\(changes["next_cursor"] as? String ?? "")", expect: 200)

@@ -27,8 +27,9 @@ struct API: Sendable {
     let client: any TestClientProtocol
     var token: String? = nil
 
-    func call(_ method: HTTPRequest.Method, _ path: String, _ body: Any? = nil, raw: String? = nil, token: String? = nil) async throws -> Reply {
-        var headers: HTTPFields = [:]
+    func call(_ method: HTTPRequest.Method, _ path: String, _ body: Any? = nil, raw: String? = nil, token: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
         if let t = token ?? self.token { headers[.authorization] = "Bearer \(t)" }
         var buffer: ByteBuffer? = nil
         if let raw {
@@ -67,9 +68,14 @@ struct API: Sendable {
         }
     }
 
-    func get(_ path: String, token: String? = nil) async throws -> Reply { try await call(.get, path, token: token) }
+    func get(_ path: String, token: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+        try await call(.get, path, token: token, headers: headers)
+    }
     func post(_ path: String, _ body: Any? = nil, token: String? = nil) async throws -> Reply { try await call(.post, path, body, token: token) }
-    func patch(_ path: String, _ body: Any? = nil, token: String? = nil) async throws -> Reply { try await call(.patch, path, body, token: token) }
+    func put(_ path: String, _ body: Any? = nil) async throws -> Reply { try await call(.put, path, body) }
+    func patch(_ path: String, _ body: Any? = nil, token: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+        try await call(.patch, path, body, token: token, headers: headers)
+    }
     func delete(_ path: String, token: String? = nil) async throws -> Reply { try await call(.delete, path, token: token) }
 
     /// Signs in and returns a client that sends that token.
