@@ -44,11 +44,13 @@ struct ImportRoutes {
         }
         admin.get("export") { request, ctx -> Response in
             let q = request.uri.queryParameters
-            if let format = q["format"], format != "csv" { throw DomainError(.badRequest, "invalid_format", "format must be csv") }
-            let data = try await services.directory.exportPeople(orgId: q["org"].map(String.init), regionCode: q["region"].map(String.init),
-                                                                 by: try ctx.requireViewer())
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                   .contentDisposition: "attachment; filename=\"people.csv\""],
+            let format = q["format"].map(String.init) ?? "csv"
+            guard format == "csv" || format == "ldif" else { throw DomainError(.badRequest, "invalid_format", "format must be csv or ldif") }
+            let (org, region, viewer) = (q["org"].map(String.init), q["region"].map(String.init), try ctx.requireViewer())
+            let data = format == "csv" ? try await services.directory.exportPeople(orgId: org, regionCode: region, by: viewer)
+                                       : try await services.directory.exportLDIF(orgId: org, regionCode: region, by: viewer)
+            return Response(status: .ok, headers: [.contentType: format == "csv" ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"people.\(format)\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }

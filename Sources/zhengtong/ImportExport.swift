@@ -76,7 +76,8 @@ struct Export: AsyncParsableCommand {
             }
             switch format {
             case "csv": return try await directory.exportPeople(orgId: org, regionCode: region, by: viewer)
-            default: throw ValidationError("unknown format \(format): use csv")
+            case "ldif": return try await directory.exportLDIF(orgId: org, regionCode: region, by: viewer)
+            default: throw ValidationError("unknown format \(format): use csv or ldif")
             }
         }
         if let output {
