@@ -8,8 +8,7 @@ import ZhengtongCore
 /// state change must also carry the CSRF token (see `WebSecurity`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let accounts: AccountService
-    let directory: DirectoryService
+    let services: AppServices
     /// Browsers cannot set headers on a WebSocket, so the stream also takes `?token=`.
     var allowQueryToken = false
 
@@ -28,8 +27,8 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             throw DomainError.unauthenticated
         }
-        guard let auth = try await accounts.authenticate(token: token),
-              let viewer = try await directory.viewer(personId: auth.personId) else {
+        guard let auth = try await services.accounts.authenticate(token: token),
+              let viewer = try await services.viewers.viewer(auth.personId, load: { try await services.directory.viewer(personId: auth.personId) }) else {
             throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
         }
         var ctx = context

@@ -62,7 +62,7 @@ struct DingRoutes {
     var dings: DingService { services.dings }
 
     func register(on router: Router<AppContext>) {
-        let api = router.group("api/v1").add(middleware: AuthMiddleware(accounts: services.accounts, directory: services.directory))
+        let api = router.group("api/v1").add(middleware: AuthMiddleware(services: services))
         api.post("dings") { request, ctx in
             var req = request
             let b = try await req.json(DingRequest.self, context: ctx)

@@ -12,7 +12,7 @@ struct ImportRoutes {
     static let maxImportBytes = 64 << 20
 
     func register(on router: Router<AppContext>) {
-        let admin = router.group("api/v1/admin").add(middleware: AuthMiddleware(accounts: services.accounts, directory: services.directory))
+        let admin = router.group("api/v1/admin").add(middleware: AuthMiddleware(services: services))
         admin.post("import") { request, ctx -> Response in
             let viewer = try ctx.requireViewer()
             guard !viewer.scope.isEmpty else { throw DomainError.forbidden }

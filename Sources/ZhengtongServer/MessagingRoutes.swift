@@ -70,7 +70,7 @@ struct MessagingRoutes {
     var messaging: MessagingService { services.messaging }
 
     func register(on router: Router<AppContext>) {
-        let api = router.group("api/v1").add(middleware: AuthMiddleware(accounts: services.accounts, directory: services.directory))
+        let api = router.group("api/v1").add(middleware: AuthMiddleware(services: services))
         api.post("conversations") { request, ctx -> Response in
             var req = request
             let b = try await req.json(ConversationRequest.self, context: ctx)

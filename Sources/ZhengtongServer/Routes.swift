@@ -16,7 +16,7 @@ struct APIRoutes {
         let api = router.group("api/v1")
         api.post("auth/login", use: login)
 
-        let authed = api.group().add(middleware: AuthMiddleware(accounts: accounts, directory: directory))
+        let authed = api.group().add(middleware: AuthMiddleware(services: services))
         authed.post("auth/logout") { _, ctx -> Response in
             try await accounts.logout(ctx.session!, actor: try ctx.requireViewer().acting.from(ctx.clientAddress))
             return Response(status: .noContent)

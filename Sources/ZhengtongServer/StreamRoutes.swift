@@ -15,7 +15,7 @@ struct StreamRoutes {
 
     func register(on router: Router<AppContext>) {
         let group = router.group("api/v1")
-            .add(middleware: AuthMiddleware(accounts: services.accounts, directory: services.directory, allowQueryToken: true))
+            .add(middleware: AuthMiddleware(services: services, allowQueryToken: true))
         group.ws("stream", shouldUpgrade: { request, _ in
             if let since = request.uri.queryParameters["since"], Event.seq(fromCursor: String(since)) == nil {
                 throw DomainError(.badRequest, "invalid_cursor", "since is not a cursor this server issued")

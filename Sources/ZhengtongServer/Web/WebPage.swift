@@ -89,7 +89,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             }
             if let token = request.cookies[WebSecurity.sessionCookie]?.value, !token.isEmpty,
                let auth = try await kit.services.accounts.authenticate(token: token),
-               let viewer = try await kit.services.directory.viewer(personId: auth.personId) {
+               let viewer = try await kit.services.viewers.viewer(auth.personId, load: { try await kit.services.directory.viewer(personId: auth.personId) }) {
                 ctx.session = auth
                 ctx.viewer = viewer
             }
