@@ -26,6 +26,11 @@ public enum DirectoryChanges {
     /// caches must also expire by time.
     public static let generation = Atomic<Int>(0)
 
+    /// Called once a transaction with directory changes has committed. The generation is bumped both
+    /// when a change is recorded and after the commit, so a reader that loaded the old state in
+    /// between cannot keep it under the new number.
+    public static func committed() { generation.add(1, ordering: .relaxed) }
+
     /// Records the audit row and the change row of one directory action.
     static func record<B: Encodable, A: Encodable>(
         _ db: any SQLDatabase, actor: ActingContext, action: String, targetType: String, targetId: String,

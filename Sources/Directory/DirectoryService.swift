@@ -14,6 +14,13 @@ public struct DirectoryService: Sendable {
         self.clock = clock
     }
 
+    /// Every directory write: one transaction, and the change generation moved on once it has committed.
+    func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await database.transaction(body)
+        DirectoryChanges.committed()
+        return result
+    }
+
     public func viewer(personId: String) async throws -> Viewer? {
         try await database.read { db in try await DirectoryQueries.viewer(db, personId: personId) }
     }

@@ -22,7 +22,7 @@ extension DirectoryService {
             throw DomainError.invalid("scope", "give exactly one of org_id and region_code")
         }
         guard !viewer.scope.isEmpty else { throw DomainError.forbidden }
-        return try await database.transaction { db in
+        return try await write { db in
             guard ID.isValid(personId), let person = try await DirectoryQueries.person(db, personId) else {
                 throw DomainError.invalid("person_id", "person \(personId) does not exist")
             }
@@ -77,7 +77,7 @@ extension DirectoryService {
 
     public func revokeGrant(_ id: String, by viewer: Viewer, from address: String?) async throws {
         guard !viewer.scope.isEmpty else { throw DomainError.forbidden }
-        try await database.transaction { db in
+        try await write { db in
             guard ID.isValid(id), let row = try await db.raw("""
                 SELECT g.id, g.person_id, g.role, g.org_id, g.region_code, g.created_at, o.path, o.region_code AS org_region, r.level
                 FROM grants g LEFT JOIN orgs o ON o.id = g.org_id LEFT JOIN regions r ON r.code = g.region_code WHERE g.id = \(bind: id)

@@ -64,7 +64,7 @@ extension DirectoryService {
         guard code.dropFirst(level.significantDigits).allSatisfy({ $0 == "0" }), ownDigits.contains(where: { $0 != "0" }) else {
             throw DomainError.invalid("code", "code \(code) is not a valid \(level.rawValue) code")
         }
-        return try await database.transaction { db in
+        return try await write { db in
             var parent: Region? = nil
             if level != .province {
                 guard let pc = input.parentCode, let p = try await DirectoryQueries.region(db, pc) else {
@@ -104,7 +104,7 @@ extension DirectoryService {
         let lines = try Validate.list(input.lines, field: "lines")
         let visibility = try Self.visibility(input.visibility) ?? .all
         let order = try Validate.order(input.order)
-        return try await database.transaction { db in
+        return try await write { db in
             var org = Org(id: ID.make(at: clock.now()), kind: kind, name: name, regionCode: "", parentId: nil, path: "",
                           lines: lines, hidden: input.hidden ?? false, visibility: visibility, order: order)
             switch kind {
@@ -137,7 +137,7 @@ extension DirectoryService {
         let lines = try patch.lines.map { try Validate.list($0, field: "lines") }
         let visibility = try Self.visibility(patch.visibility)
         let order = try patch.order.map { try Validate.order($0) }
-        return try await database.transaction { db in
+        return try await write { db in
             let before = try await visibleOrg(db, id, viewer, field: nil)
             guard viewer.scope.covers(before) else { throw DomainError.forbidden }
             var org = before
@@ -180,7 +180,7 @@ extension DirectoryService {
 
     /// Removes an empty org. An org that still has departments, positions or grants is kept (409).
     public func deleteOrg(_ id: String, by viewer: Viewer, from address: String?) async throws {
-        try await database.transaction { db in
+        try await write { db in
             let org = try await visibleOrg(db, id, viewer, field: nil)
             guard viewer.scope.covers(org) else { throw DomainError.forbidden }
             let children = try await db.raw("SELECT COUNT(*) AS n FROM orgs WHERE parent_id = \(bind: id)").first()?.decode(column: "n", as: Int.self) ?? 0

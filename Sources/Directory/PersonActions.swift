@@ -72,7 +72,7 @@ extension DirectoryService {
         var person = Person(id: ID.make(at: clock.now()), name: name, username: username, mobile: mobile, email: email, rank: rank,
                             seniorMode: input.seniorMode ?? false, hideMobile: input.hideMobile ?? false)
         guard !person.pinyinCompact.isEmpty || !name.isEmpty else { throw DomainError.invalid("name", "name is empty") }
-        return try await database.transaction { db in
+        return try await write { db in
             try await uniqueCheck(db, username: username, mobile: mobile, except: nil)
             let now = clock.now()
             try await PersonWrites.insert(db, person, passwordHash: passwordHash, now: now)
@@ -102,7 +102,7 @@ extension DirectoryService {
             return st
         }
         let passwordHash = try patch.password.map { try hasher.hash(try Validate.password($0)) }
-        return try await database.transaction { db in
+        return try await write { db in
             let (before, _) = try await administeredPerson(db, id, viewer)
             if status == .disabled && id == viewer.personId {
                 throw DomainError(.conflict, "cannot_disable_self", "you cannot disable your own account")
@@ -136,7 +136,7 @@ extension DirectoryService {
 
     /// Disables a person (people are never deleted: their history stays attributable) and ends their sessions.
     public func disablePerson(_ id: String, by viewer: Viewer, from address: String?) async throws {
-        try await database.transaction { db in
+        try await write { db in
             let (before, _) = try await administeredPerson(db, id, viewer)
             guard before.id != viewer.personId else {
                 throw DomainError(.conflict, "cannot_disable_self", "you cannot disable your own account")
@@ -153,7 +153,7 @@ extension DirectoryService {
     // MARK: Positions
 
     public func createPosition(personId: String, _ input: NewPosition, by viewer: Viewer, from address: String?) async throws -> PositionView {
-        try await database.transaction { db in
+        try await write { db in
             _ = try await administeredPerson(db, personId, viewer)
             let existing = try await DirectoryQueries.positions(db, personIds: [personId])
             if existing.count >= 20 { throw DomainError.invalid("positions", "at most 20 positions") }
@@ -171,7 +171,7 @@ extension DirectoryService {
         let title = try title.map { try Validate.optionalText($0, field: "title", max: 50) }
         let roles = try roles.map { try Validate.list($0, field: "roles") }
         let order = try order.map { try Validate.order($0) }
-        return try await database.transaction { db in
+        return try await write { db in
             let before = try await administeredPosition(db, id, viewer)
             if main == false && before.main {
                 throw DomainError.invalid("main", "make another position main instead")
@@ -195,7 +195,7 @@ extension DirectoryService {
     }
 
     public func deletePosition(_ id: String, by viewer: Viewer, from address: String?) async throws {
-        try await database.transaction { db in
+        try await write { db in
             let before = try await administeredPosition(db, id, viewer)
             try await db.raw("DELETE FROM positions WHERE id = \(bind: id)").run()
             if before.main {

@@ -62,7 +62,7 @@ extension DirectoryService {
 
         let counts: ImportReport
         do {
-            counts = try await database.transaction { db in
+            counts = try await write { db in
                 let tx = DirectoryService(database: InTransaction(db, dialect: database.dialect, logger: database.logger), clock: clock)
                 var r = report
                 let orgs = OrgResolver(service: tx, viewer: viewer)

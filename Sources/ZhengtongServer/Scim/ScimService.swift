@@ -243,9 +243,11 @@ struct ScimService: Sendable {
 
     /// Several domain actions as one: they share a transaction and commit or roll back together.
     func transaction<T: Sendable>(_ body: (DirectoryService) async throws -> T) async throws -> T {
-        try await database.transaction { db in
+        let result = try await database.transaction { db in
             try await body(DirectoryService(database: InTransaction(db, dialect: database.dialect, logger: database.logger), clock: directory.clock))
         }
+        DirectoryChanges.committed()
+        return result
     }
 
     // MARK: Groups
