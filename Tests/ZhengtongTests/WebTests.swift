@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Testing
 
@@ -32,6 +33,15 @@ import Testing
             #expect(ok.location == "/directory")
             let sessionLine = await b.setCookieLines.first { $0.hasPrefix("zt_session=") } ?? ""
             #expect(sessionLine.contains("HttpOnly") && sessionLine.contains("SameSite=Lax"))
+            #expect(!sessionLine.contains("Secure"), "plain HTTP: a Secure cookie would never come back")
+            // Behind a TLS-terminating proxy the cookies are Secure.
+            let tls = Browser(api)
+            _ = try await tls.get("/login", headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            _ = try await tls.post("/login", [("username", "bob"), ("password", Fixture.password)],
+                                   headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let secure = await tls.setCookieLines
+            #expect(secure.contains { $0.hasPrefix("zt_session=") && $0.contains("Secure") })
+            #expect(secure.contains { $0.hasPrefix("zt_csrf=") && $0.contains("Secure") })
             let home = try await b.get("/")
             #expect(home.status == .ok)
             #expect(home.contains("张三丰"))

@@ -18,23 +18,8 @@ extension DirectoryService {
     /// So a county is a subtree search under its `l=` entry and a department's members are a one-level
     /// search under its `ou=` entry. Non-ASCII values are base64 (`attr:: …`), as RFC 2849 requires.
     public func exportLDIF(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
-        let inside: SQLQueryString
-        let orgInside: SQLQueryString
-        if let orgId {
-            let org = try await org(orgId, viewer: viewer)
-            guard viewer.scope.covers(org) else { throw DomainError.forbidden }
-            inside = PrivacySQL.under("x.org_path", [org.path])
-            orgInside = PrivacySQL.under("path", [org.path])
-        } else if let regionCode {
-            let region = try await region(regionCode)
-            guard viewer.scope.covers(regionCode: region.code) else { throw DomainError.forbidden }
-            inside = PrivacySQL.under("x.region_code", [region.prefix])
-            orgInside = PrivacySQL.under("region_code", [region.prefix])
-        } else {
-            guard viewer.scope.global else { throw DomainError.invalid("org", "name an org or a region to export") }
-            inside = "1 = 1"
-            orgInside = "1 = 1"
-        }
+        let scope = try await exportScope(orgId: orgId, regionCode: regionCode, viewer: viewer)
+        let (inside, orgInside) = (scope.positions, scope.orgs)
         return try await database.read { db in
             // No "version: 1" line: slapadd does not accept one.
             var out = ""

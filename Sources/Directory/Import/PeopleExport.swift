@@ -3,25 +3,37 @@ import SQLKit
 import Storage
 import ZhengtongCore
 
+/// What an export covers, as SQL conditions on positions (`x`) and on orgs (unaliased).
+struct ExportScope {
+    var positions: SQLQueryString
+    var orgs: SQLQueryString
+}
+
 extension DirectoryService {
+    /// An org subtree or a region subtree the viewer administers, or, for the root administrator only,
+    /// everything.
+    func exportScope(orgId: String?, regionCode: String?, viewer: Viewer) async throws -> ExportScope {
+        if let orgId {
+            let org = try await org(orgId, viewer: viewer)
+            guard viewer.scope.covers(org) else { throw DomainError.forbidden }
+            return ExportScope(positions: PrivacySQL.under("x.org_path", [org.path]), orgs: PrivacySQL.under("path", [org.path]))
+        }
+        if let regionCode {
+            let region = try await region(regionCode)
+            guard viewer.scope.covers(regionCode: region.code) else { throw DomainError.forbidden }
+            return ExportScope(positions: PrivacySQL.under("x.region_code", [region.prefix]),
+                               orgs: PrivacySQL.under("region_code", [region.prefix]))
+        }
+        guard viewer.scope.global else { throw DomainError.invalid("org", "name an org or a region to export") }
+        return ExportScope(positions: "1 = 1", orgs: "1 = 1")
+    }
+
     /// The people of an org subtree or a region subtree (all of them for the root administrator with
     /// neither) as a people file: one row per position inside the subtree, orgs as paths of names from
     /// the unit down, so that importing it elsewhere rebuilds the same orgs and people, and importing it
     /// again here changes nothing. Starts with a UTF-8 BOM so that Excel reads the Chinese correctly.
     public func exportPeople(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
-        let inside: SQLQueryString
-        if let orgId {
-            let org = try await org(orgId, viewer: viewer)
-            guard viewer.scope.covers(org) else { throw DomainError.forbidden }
-            inside = PrivacySQL.under("x.org_path", [org.path])
-        } else if let regionCode {
-            let region = try await region(regionCode)
-            guard viewer.scope.covers(regionCode: region.code) else { throw DomainError.forbidden }
-            inside = PrivacySQL.under("x.region_code", [region.prefix])
-        } else {
-            guard viewer.scope.global else { throw DomainError.invalid("org", "name an org or a region to export") }
-            inside = "1 = 1"
-        }
+        let inside = try await exportScope(orgId: orgId, regionCode: regionCode, viewer: viewer).positions
         return try await database.read { db in
             let positions = try await db.raw("""
                 SELECT \(unsafeRaw: Rows.positionColumns) FROM positions x JOIN orgs o ON o.id = x.org_id WHERE \(inside)

@@ -44,7 +44,8 @@ struct DirectoryPages {
             let viewer = try ctx.requireViewer()
             let q = req.uri.queryParameters
             func param(_ name: String) -> String? {
-                q[name[...]].map { FormData.decode($0[...]) }.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+                // The router has already percent-decoded the query; only the form encoding's '+' is left.
+                q[name[...]].map { formDecoded(String($0)) }.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             }
             let query = PeopleQuery(q: param("q"), region: param("region"), org: param("org"), line: param("line"),
                                     rank: param("rank"), role: param("role"))
