@@ -162,15 +162,22 @@ public struct AccountService: Sendable {
         return auth
     }
 
-    /// Whether a session may still be used: not revoked, not expired, its person active.
-    public func isLive(sessionId: String) async throws -> Bool {
+    /// Which of these sessions may still be used (not revoked, not expired, their person active): one
+    /// query per 500 sessions, for re-checking every open stream.
+    public func liveSessions(among ids: [String]) async throws -> Set<String> {
         let now = clock.now().millis
-        return try await database.read { db in
-            try await db.raw("""
-                SELECT 1 AS live FROM sessions s JOIN people p ON p.id = s.person_id
-                WHERE s.id = \(bind: sessionId) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now) AND p.status = 'active'
-                """).first() != nil
+        var live = Set<String>()
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            let rows = try await database.read { db in
+                try await db.raw("""
+                    SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id
+                    WHERE s.id IN (\(binds: chunk)) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now) AND p.status = 'active'
+                    """).all()
+            }
+            for row in rows { live.insert(try row.decode(column: "id", as: String.self)) }
         }
+        return live
     }
 
     public func logout(_ auth: Authenticated, actor: ActingContext) async throws {

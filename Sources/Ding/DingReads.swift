@@ -128,6 +128,24 @@ extension DingService {
         }
     }
 
+    /// Marks many deliveries at once (DINGs written to live streams), in one transaction.
+    public func markDelivered(_ pairs: [(dingId: String, personId: String)]) async throws {
+        guard !pairs.isEmpty else { return }
+        let now = clock.now().millis
+        let byDing = Dictionary(grouping: pairs, by: \.dingId).mapValues { $0.map(\.personId) }
+        try await database.transaction { db in
+            for (ding, people) in byDing {
+                for start in stride(from: 0, to: people.count, by: 500) {
+                    let chunk = Array(people[start..<min(start + 500, people.count)])
+                    try await db.raw("""
+                        UPDATE ding_recipients SET delivered_at = \(bind: now)
+                        WHERE ding_id = \(bind: ding) AND person_id IN (\(binds: chunk)) AND delivered_at IS NULL
+                        """).run()
+                }
+            }
+        }
+    }
+
     public func markRead(_ id: String, viewer: Viewer) async throws -> Ding { try await mark(id, confirm: false, viewer: viewer) }
     public func confirm(_ id: String, viewer: Viewer) async throws -> Ding { try await mark(id, confirm: true, viewer: viewer) }
 

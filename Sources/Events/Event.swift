@@ -21,6 +21,9 @@ public struct Event: Sendable, Equatable {
 
     public var cursor: String { String(seq) }
 
+    /// The event as the stream sends it: `{"type", "cursor", "data"}`, with the stored JSON as is.
+    public var wireText: String { #"{"type":"\#(type)","cursor":"\#(seq)","data":\#(data)}"# }
+
     public static func seq(fromCursor cursor: String) -> Int64? {
         guard let n = Int64(cursor), n >= 0 else { return nil }
         return n

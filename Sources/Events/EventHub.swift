@@ -1,66 +1,85 @@
 import Foundation
+import NIOCore
 import Synchronization
 
-/// Live delivery inside one node: each connected client has a bounded queue. A client that falls
-/// behind by more than its queue is cut off (its stream ends) rather than slowing anyone else or
-/// silently losing events; it reconnects with its cursor and replays from the log.
+/// Where live events go: a WebSocket connection, or an in-process consumer. `receive` is called on the
+/// publisher's thread and must not block; each sink bounds its own queue and, when a client falls
+/// behind it, cuts the client off (it reconnects with its cursor and replays from the log).
+public protocol EventSink: AnyObject, Sendable {
+    /// `frame` is the event as the stream sends it, encoded once for every recipient.
+    func receive(_ event: Event, frame: ByteBuffer)
+}
+
+/// Live delivery inside one node: committed events go to the sinks of exactly their recipients.
 public final class EventHub: Sendable {
     public struct Subscription: Sendable {
-        public let id: UUID
         public let personId: String
         public let events: AsyncStream<Event>
+        let sink: QueueSink
     }
 
-    private struct Subscriber {
-        var personId: String
-        var continuation: AsyncStream<Event>.Continuation
-    }
-
-    private let subscribers = Mutex<[UUID: Subscriber]>([:])
-    private let byPerson = Mutex<[String: Set<UUID>]>([:])
+    private let sinks = Mutex<[String: [any EventSink]]>([:])
+    private let count = Atomic<Int>(0)
+    /// How many events an in-process subscription may hold before it is cut off.
     public let queueLimit: Int
 
     public init(queueLimit: Int = 1000) {
         self.queueLimit = queueLimit
     }
 
+    public func attach(_ sink: any EventSink, personId: String) {
+        sinks.withLock { $0[personId, default: []].append(sink) }
+        count.add(1, ordering: .relaxed)
+    }
+
+    public func detach(_ sink: any EventSink, personId: String) {
+        let removed = sinks.withLock { map -> Bool in
+            guard var list = map[personId], let i = list.firstIndex(where: { $0 === sink }) else { return false }
+            list.remove(at: i)
+            map[personId] = list.isEmpty ? nil : list
+            return true
+        }
+        if removed { count.subtract(1, ordering: .relaxed) }
+    }
+
+    /// An in-process subscription as an async sequence that ends when it falls `queueLimit` behind.
     public func subscribe(personId: String) -> Subscription {
-        let id = UUID()
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
-        subscribers.withLock { $0[id] = Subscriber(personId: personId, continuation: continuation) }
-        byPerson.withLock { _ = $0[personId, default: []].insert(id) }
-        continuation.onTermination = { [weak self] _ in self?.remove(id, personId: personId) }
-        return Subscription(id: id, personId: personId, events: stream)
+        let sink = QueueSink(continuation)
+        attach(sink, personId: personId)
+        continuation.onTermination = { [weak self, weak sink] _ in
+            if let self, let sink { self.detach(sink, personId: personId) }
+        }
+        return Subscription(personId: personId, events: stream, sink: sink)
     }
 
     public func unsubscribe(_ s: Subscription) {
-        let c = subscribers.withLock { $0[s.id]?.continuation }
-        c?.finish()
-        remove(s.id, personId: s.personId)
+        s.sink.continuation.finish()
+        detach(s.sink, personId: s.personId)
     }
 
-    private func remove(_ id: UUID, personId: String) {
-        subscribers.withLock { _ = $0.removeValue(forKey: id) }
-        byPerson.withLock { map in
-            map[personId]?.remove(id)
-            if map[personId]?.isEmpty == true { map.removeValue(forKey: personId) }
-        }
-    }
-
-    /// Delivers committed events to their recipients' live connections, in order.
+    /// Delivers committed events to their recipients' live sinks, in order.
     public func publish(_ events: [Event]) {
         for e in events {
-            for person in e.recipients {
-                guard let ids = byPerson.withLock({ $0[person] }) else { continue }
-                for id in ids {
-                    guard let c = subscribers.withLock({ $0[id]?.continuation }) else { continue }
-                    if case .dropped = c.yield(e) {
-                        c.finish()
-                    }
-                }
+            let targets = sinks.withLock { map -> [any EventSink] in
+                var out: [any EventSink] = []
+                for person in e.recipients { if let list = map[person] { out.append(contentsOf: list) } }
+                return out
             }
+            guard !targets.isEmpty else { continue }
+            let frame = ByteBuffer(string: e.wireText)
+            for t in targets { t.receive(e, frame: frame) }
         }
     }
 
-    public var connectionCount: Int { subscribers.withLock { $0.count } }
+    public var connectionCount: Int { count.load(ordering: .relaxed) }
+}
+
+final class QueueSink: EventSink {
+    let continuation: AsyncStream<Event>.Continuation
+    init(_ continuation: AsyncStream<Event>.Continuation) { self.continuation = continuation }
+
+    func receive(_ event: Event, frame: ByteBuffer) {
+        if case .dropped = continuation.yield(event) { continuation.finish() }
+    }
 }

@@ -23,6 +23,7 @@ public struct AppConfig: Sendable, Equatable {
     public var maxAttachmentMB = 20
     /// How often a live stream re-checks that its session is still valid (revoked, expired, disabled).
     public var streamRecheckSeconds = 30
+    public var streamPingSeconds = 30
     /// The web app's templates and static files; nil serves the copy bundled with the binary.
     public var webRoot: String? = nil
 
@@ -31,7 +32,7 @@ public struct AppConfig: Sendable, Equatable {
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
     static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
                        "sms_gateway_url", "voice_gateway_url", "gateway_secret",
-                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "web_root"]
+                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "stream_ping_seconds", "web_root"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
@@ -65,6 +66,7 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["attachments_dir"], !v.isEmpty { c.attachmentsDir = v }
         if let v = values["max_attachment_mb"] { c.maxAttachmentMB = try int(v, "max_attachment_mb", 1...1024) }
         if let v = values["stream_recheck_seconds"] { c.streamRecheckSeconds = try int(v, "stream_recheck_seconds", 1...3600) }
+        if let v = values["stream_ping_seconds"] { c.streamPingSeconds = try int(v, "stream_ping_seconds", 1...3600) }
         if let v = values["web_root"], !v.isEmpty { c.webRoot = v }
         return c
     }

@@ -2,17 +2,15 @@ import Accounts
 import Directory
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 import ZhengtongCore
 
 /// Per-request context: where the request came from and, once authenticated, who sent it.
-public struct AppContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
+public struct AppContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public var session: Authenticated?
     public var viewer: Viewer?
-    public let webSocket = WebSocketHandlerReference<AppContext>()
     /// Set for server-rendered pages by `WebSessionMiddleware`.
     var lang = WebAssets.defaultLanguage
     var csrf = ""

@@ -3,11 +3,11 @@ import DemoData
 import Ding
 import Events
 import Jobs
-import HummingbirdWebSocket
 import Messaging
 import Directory
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import Storage
@@ -30,6 +30,7 @@ public struct AppServices: Sendable {
 
     public let maxAttachmentBytes: Int
     public let streamRecheck: Duration
+    public let streamPing: Duration
 
     public init(database: any Database, clock: any WallClock, config: AppConfig, logger: Logger) throws {
         self.database = database
@@ -43,6 +44,7 @@ public struct AppServices: Sendable {
         self.bus = EventBus(database: database, hub: hub, logger: logger)
         self.maxAttachmentBytes = config.maxAttachmentMB << 20
         self.streamRecheck = .seconds(config.streamRecheckSeconds)
+        self.streamPing = .seconds(config.streamPingSeconds)
         self.messaging = MessagingService(database: database, clock: clock, directory: directory, bus: bus,
                                           attachmentStore: try DiskAttachmentStore(directory: URL(fileURLWithPath: config.attachmentsDir)))
         self.jobs = JobQueue(database: database, clock: clock, logger: logger)
@@ -133,11 +135,17 @@ public func buildApplication(
     guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
     WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot)), logger: logger).register(on: router)
 
+    let streams = StreamOpener(services: services, registry: StreamRegistry(), delivered: DeliveryMarker())
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router),
+        server: HTTPServerBuilder { responder in ZhengtongChannel(responder: responder, streams: streams) },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
-        services: [DatabaseService(database: database), EventBusService(bus: services.bus, jobs: services.jobs, gate: gate)],
+        services: [
+            DatabaseService(database: database),
+            EventBusService(bus: services.bus, jobs: services.jobs, gate: gate),
+            StreamService(registry: streams.registry, delivered: streams.delivered, accounts: services.accounts, dings: services.dings,
+                          recheck: services.streamRecheck, ping: services.streamPing, gate: gate, logger: logger),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

@@ -13,6 +13,16 @@ struct AuthMiddleware: RouterMiddleware {
     var allowQueryToken = false
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let (auth, viewer) = try await Self.authenticate(request, services: services, allowQueryToken: allowQueryToken)
+        var ctx = context
+        ctx.session = auth
+        ctx.viewer = viewer
+        return try await next(request, ctx)
+    }
+
+    /// The session and viewer behind a request, or the error that refuses it. The stream's upgrade
+    /// calls this too, before any HTTP routing.
+    static func authenticate(_ request: Request, services: AppServices, allowQueryToken: Bool) async throws -> (Authenticated, Viewer) {
         let token: String
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -31,9 +41,6 @@ struct AuthMiddleware: RouterMiddleware {
               let viewer = try await services.viewers.viewer(auth.personId, load: { try await services.directory.viewer(personId: auth.personId) }) else {
             throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
         }
-        var ctx = context
-        ctx.session = auth
-        ctx.viewer = viewer
-        return try await next(request, ctx)
+        return (auth, viewer)
     }
 }

@@ -73,23 +73,35 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func response(_ e: DomainError) -> Response {
+        let (status, headers, body) = parts(e)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The error response as status, headers and body, for the places that write it below the router.
+    static func parts(_ e: DomainError) -> (HTTPResponse.Status, HTTPFields, ByteBuffer) {
         var extra: [String: Int] = [:]
         var headers: HTTPFields = [:]
         if case .tooManyRequests(let retry) = e.kind {
             extra["retry_after"] = retry
             headers[.retryAfter] = String(retry)
         }
-        return errorResponse(status: status(e.kind), code: e.code, message: e.message, extra: extra, headers: headers)
+        return parts(status: status(e.kind), code: e.code, message: e.message, extra: extra, headers: headers)
     }
 
     static func errorResponse(status: HTTPResponse.Status, code: String, message: String, extra: [String: Int] = [:],
                               headers: HTTPFields = [:]) -> Response {
+        let (status, headers, body) = parts(status: status, code: code, message: message, extra: extra, headers: headers)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    static func parts(status: HTTPResponse.Status, code: String, message: String, extra: [String: Int] = [:],
+                      headers: HTTPFields = [:]) -> (HTTPResponse.Status, HTTPFields, ByteBuffer) {
         var error: [String: any Sendable] = ["code": code, "message": message]
         for (k, v) in extra { error[k] = v }
         let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data()
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { h[.wwwAuthenticate] = "Bearer" }
-        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (status, h, ByteBuffer(bytes: data))
     }
 }

@@ -1,86 +1,119 @@
 import Events
 import Foundation
+import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
-import Storage
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import ZhengtongCore
 
 /// `GET /api/v1/stream`: every event for the signed-in person as `{"type", "cursor", "data"}` text frames.
 /// With `?since=<cursor>` it first replays what was missed, then goes live; nothing is lost or repeated
 /// because the live subscription starts before the replay and skips what the replay already sent.
+///
+/// The WebSocket itself is served by `ZhengtongChannel` below the router; what reaches this route is a
+/// request that was not upgraded, and it answers why.
 struct StreamRoutes {
     let services: AppServices
-    static let closeResume = 4000
-    static let closeSessionEnded = 4001
 
     func register(on router: Router<AppContext>) {
-        let group = router.group("api/v1")
+        router.group("api/v1")
             .add(middleware: AuthMiddleware(services: services, allowQueryToken: true))
-        group.ws("stream", shouldUpgrade: { request, _ in
-            if let since = request.uri.queryParameters["since"], Event.seq(fromCursor: String(since)) == nil {
-                throw DomainError(.badRequest, "invalid_cursor", "since is not a cursor this server issued")
+            .get("stream") { request, _ -> Response in
+                try StreamOpener.checkCursor(request.uri.queryParameters["since"].map(String.init))
+                guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                    return ErrorMiddleware.errorResponse(status: .upgradeRequired, code: "upgrade_required",
+                                                         message: "the stream is a WebSocket: send an upgrade request",
+                                                         headers: [.upgrade: "websocket", .connection: "Upgrade"])
+                }
+                guard request.headers[.secWebSocketVersion] == "13", request.headers[.secWebSocketKey] != nil else {
+                    throw DomainError(.badRequest, "invalid_upgrade", "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13")
+                }
+                // A connection upgrades only on its first request; a later one is sent to a new connection.
+                return Response(status: .temporaryRedirect, headers: [.location: request.uri.description, .connection: "close"])
             }
-            return .upgrade([:])
-        }) { inbound, outbound, context in
-            guard let viewer = context.requestContext.viewer, let session = context.requestContext.session else { return }
-            let database = services.database
-            let hub = services.hub
-            let subscription = hub.subscribe(personId: viewer.personId)
-            defer { hub.unsubscribe(subscription) }
+    }
+}
+
+/// Admits, attaches and starts streams for `ZhengtongChannel`.
+struct StreamOpener: Sendable {
+    let services: AppServices
+    let registry: StreamRegistry
+    let delivered: DeliveryMarker
+    /// Events a client may fall behind by before it is told to resume from its cursor.
+    var queueLimit = 1000
+
+    static func checkCursor(_ since: String?) throws {
+        if let since, Event.seq(fromCursor: since) == nil {
+            throw DomainError(.badRequest, "invalid_cursor", "since is not a cursor this server issued")
+        }
+    }
+
+    enum Admission: Sendable {
+        case admitted(StreamTicket)
+        case refused(Refusal)
+    }
+
+    /// Decides an upgrade: the path, the cursor and the session, checked as the route would check them.
+    func admit(_ head: HTTPRequestHead) async -> Admission {
+        do {
+            let request = Request(head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
+            guard request.method == .get, request.uri.path == "/api/v1/stream" else {
+                throw DomainError(.notFound, "not_found", "only GET /api/v1/stream upgrades to a WebSocket")
+            }
+            let since = request.uri.queryParameters["since"].map(String.init)
+            try Self.checkCursor(since)
+            let (auth, viewer) = try await AuthMiddleware.authenticate(request, services: services, allowQueryToken: true)
+            return .admitted(StreamTicket(personId: viewer.personId, sessionId: auth.sessionId, since: since.flatMap(Event.seq(fromCursor:))))
+        } catch let error as DomainError {
+            return .refused(Refusal(error))
+        } catch {
+            return .refused(Refusal(DomainError(.unavailable, "unavailable", "the stream cannot be opened now; try again")))
+        }
+    }
+
+    /// On the channel's event loop, once the 101 is on its way: the handler joins the pipeline and the
+    /// hub, so live events are held from here on while `start` replays.
+    func attach(_ ticket: StreamTicket, to channel: any Channel) throws -> StreamConnection {
+        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        let handler = StreamHandler(personId: ticket.personId, limit: queueLimit, delivered: delivered)
+        let connection = StreamConnection(ticket: ticket, channel: channel, handler: handler)
+        let (hub, registry) = (services.hub, registry)
+        handler.onClose = {
+            registry.remove(connection)
+            hub.detach(connection, personId: ticket.personId)
+        }
+        try channel.pipeline.syncOperations.addHandler(handler)
+        hub.attach(connection, personId: ticket.personId)
+        registry.add(connection)
+        return connection
+    }
+
+    /// Replays from the client's cursor in batches, each written before the next is read, then goes live.
+    func start(_ connection: StreamConnection, logger: Logger) async {
+        let database = services.database
+        let personId = connection.ticket.personId
+        do {
             var last: Int64
-            if let since = context.request.uri.queryParameters["since"].flatMap({ Event.seq(fromCursor: String($0)) }) {
+            if let since = connection.ticket.since {
                 // A cursor from the future (another database, a bug) must not swallow live events.
                 last = min(since, try await EventLog.head(database))
                 while true {
-                    let batch = try await EventLog.replay(database, personId: viewer.personId, after: last, limit: 500)
-                    for e in batch { try await Self.deliver(e, to: viewer.personId, outbound, services: services) }
+                    let batch = try await EventLog.replay(database, personId: personId, after: last, limit: 500)
+                    try await connection.replay(batch).get()
                     last = batch.last?.seq ?? last
                     if batch.count < 500 { break }
                 }
             } else {
                 last = try await EventLog.head(database)
             }
-            try await outbound.write(.text(#"{"type":"ready","cursor":"\#(last)","data":{}}"#))
-            let replayedThrough = last
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // Reading until the client goes away; clients send nothing else.
-                    for try await _ in inbound.messages(maxSize: 4096) {}
-                }
-                group.addTask {
-                    for await e in subscription.events where e.seq > replayedThrough {
-                        try await Self.deliver(e, to: viewer.personId, outbound, services: services)
-                    }
-                    // The subscription ended: this client fell too far behind. It resumes from its cursor.
-                    try await outbound.close(.unknown(UInt16(Self.closeResume)), reason: "resume from your last cursor")
-                }
-                group.addTask {
-                    // A token is checked once at connect; a revoked session, an expired one or a disabled
-                    // person must not go on receiving, so the stream checks again every so often.
-                    while true {
-                        try await Task.sleep(for: services.streamRecheck)
-                        if try await !services.accounts.isLive(sessionId: session.sessionId) {
-                            try await outbound.close(.unknown(UInt16(Self.closeSessionEnded)), reason: "session ended; sign in again")
-                            return
-                        }
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            connection.goLive(cursor: last)
+        } catch let error as ChannelError {
+            logger.trace("stream closed during replay", metadata: ["error": "\(error)"])
+        } catch {
+            logger.error("stream replay failed", metadata: ["error": "\(error)"])
+            connection.close(code: 1011, reason: "could not replay; reconnect with your cursor")
         }
-    }
-
-    /// Writes an event; a DING written to a device counts as delivered to its recipient.
-    static func deliver(_ e: Event, to personId: String, _ outbound: WebSocketOutboundWriter, services: AppServices) async throws {
-        try await outbound.write(.text(frame(e)))
-        if e.type == "ding.new", let data = e.data.data(using: .utf8),
-           let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["ding_id"] as? String {
-            try await services.dings.markDelivered([id], personId: personId)
-        }
-    }
-
-    static func frame(_ e: Event) -> String {
-        #"{"type":"\#(e.type)","cursor":"\#(e.seq)","data":\#(e.data)}"#
     }
 }

@@ -87,10 +87,9 @@ import Testing
                     + "Origin: \(origin)\r\nCookie: \(cookie)\r\n\r\n")
             }
             #expect(try upgrade(origin: "http://127.0.0.1:\(port)").hasPrefix("HTTP/1.1 101"))
-            // Another site's page cannot open the stream with the user's cookie. (A refused upgrade is a
-            // bare 400 from the WebSocket layer, whatever the reason.)
-            #expect(try upgrade(origin: "https://evil.example").hasPrefix("HTTP/1.1 400"))
-            #expect(try upgrade(origin: "http://127.0.0.1:1").hasPrefix("HTTP/1.1 400"))
+            // Another site's page cannot open the stream with the user's cookie: the refusal says why.
+            #expect(try upgrade(origin: "https://evil.example").hasPrefix("HTTP/1.1 403"))
+            #expect(try upgrade(origin: "http://127.0.0.1:1").hasPrefix("HTTP/1.1 403"))
         }
     }
 

@@ -1,0 +1,233 @@
+import Events
+import NIOCore
+import NIOWebSocket
+
+/// Who an admitted stream belongs to, decided before the upgrade is answered.
+struct StreamTicket: Sendable {
+    let personId: String
+    let sessionId: String
+    /// The cursor to replay after, if the client gave one.
+    let since: Int64?
+}
+
+/// A live stream as the rest of the server sees it: a sink the hub publishes into, and the handle the
+/// sweeper pings or closes. Everything it does runs on its channel's event loop, in `StreamHandler`.
+///
+/// An idle connection owns no Swift task: its state is this object, the handler and the NIO channel.
+final class StreamConnection: EventSink {
+    let ticket: StreamTicket
+    let channel: any Channel
+    private let handler: NIOLoopBound<StreamHandler>
+
+    init(ticket: StreamTicket, channel: any Channel, handler: StreamHandler) {
+        self.ticket = ticket
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    func receive(_ event: Event, frame: ByteBuffer) {
+        channel.eventLoop.execute { self.handler.value.live(event, frame: frame) }
+    }
+
+    /// Writes a replayed batch; the future completes when it is flushed, so replay never runs ahead of
+    /// the socket by more than a batch.
+    func replay(_ events: [Event]) -> EventLoopFuture<Void> {
+        channel.eventLoop.flatSubmit { self.handler.value.replay(events, on: self.channel.eventLoop) }
+    }
+
+    /// Ends the replay: sends `ready` with the cursor, then what arrived live meanwhile.
+    func goLive(cursor: Int64) {
+        channel.eventLoop.execute { self.handler.value.goLive(cursor: cursor) }
+    }
+
+    /// Sends a ping, or drops the connection if the previous ping went unanswered.
+    func ping() {
+        channel.eventLoop.execute { self.handler.value.pingOrDrop() }
+    }
+
+    func close(code: Int, reason: String) {
+        channel.eventLoop.execute { self.handler.value.close(code: code, reason: reason) }
+    }
+}
+
+/// The stream's protocol on one channel, confined to its event loop.
+final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    static let closeResume = 4000
+    static let closeSessionEnded = 4001
+
+    private enum Phase { case replaying, live, closing }
+    private var phase = Phase.replaying
+    /// Live events that arrived while the replay ran; sent after it, minus what it already covered.
+    private var held: [(Event, ByteBuffer)] = []
+    /// Frames waiting for the socket to drain.
+    private var backlog = CircularBuffer<(ByteBuffer, String?)>()
+    private var replayedThrough: Int64 = 0
+    private var awaitingPong = false
+    private var forcedClose: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    let personId: String
+    /// How far a client may fall behind (events held or waiting) before it is told to resume.
+    let limit: Int
+    let delivered: DeliveryMarker
+    /// Called once, when the channel goes away (it holds the connection, which holds this handler:
+    /// clearing it then breaks the cycle).
+    var onClose: (() -> Void)?
+
+    init(personId: String, limit: Int, delivered: DeliveryMarker) {
+        self.personId = personId
+        self.limit = limit
+        self.delivered = delivered
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        phase = .closing
+        held = []
+        backlog.removeAll()
+        forcedClose?.cancel()
+        onClose?()
+        onClose = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        awaitingPong = false  // any traffic shows the peer is there
+        switch frame.opcode {
+        case .connectionClose:
+            if phase == .closing {
+                context.close(promise: nil)
+            } else {
+                // Echo the client's close, then hang up.
+                phase = .closing
+                var echo = frame.unmaskedData
+                let code = echo.readSlice(length: min(2, echo.readableBytes)) ?? ByteBuffer()
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
+                    .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+        case .ping:
+            if phase != .closing {
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            }
+        default:
+            break  // clients send nothing else on this stream
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        drain(context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: Events
+
+    func live(_ event: Event, frame: ByteBuffer) {
+        switch phase {
+        case .closing:
+            return
+        case .replaying:
+            held.append((event, frame))
+            if held.count > limit { tooFarBehind() }
+        case .live:
+            if event.seq > replayedThrough { send(frame, event: event) }
+        }
+    }
+
+    func replay(_ events: [Event], on loop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let context, phase == .replaying else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        guard let last = events.last else { return loop.makeSucceededVoidFuture() }
+        for e in events.dropLast() {
+            context.write(wrapOutboundOut(Self.text(ByteBuffer(string: e.wireText))), promise: nil)
+            markIfDing(e.type, e.data)
+        }
+        let flushed = loop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(Self.text(ByteBuffer(string: last.wireText))), promise: flushed)
+        markIfDing(last.type, last.data)
+        return flushed.futureResult
+    }
+
+    func goLive(cursor: Int64) {
+        guard phase == .replaying else { return }
+        phase = .live
+        replayedThrough = cursor
+        send(ByteBuffer(string: #"{"type":"ready","cursor":"\#(cursor)","data":{}}"#), event: nil)
+        let pending = held
+        held = []
+        for (e, f) in pending where e.seq > cursor { send(f, event: e) }
+    }
+
+    func pingOrDrop() {
+        guard let context, phase != .closing else { return }
+        if awaitingPong {
+            context.close(promise: nil)
+            return
+        }
+        awaitingPong = true
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+    }
+
+    /// Sends a close frame and waits a moment for the client's; then closes regardless.
+    func close(code: Int, reason: String) {
+        guard let context, phase != .closing else { return }
+        phase = .closing
+        held = []
+        backlog.removeAll()
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.writeInteger(UInt16(code))
+        data.writeString(reason)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        forcedClose = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+    }
+
+    // MARK: Writing
+
+    private func send(_ frame: ByteBuffer, event: Event?) {
+        guard let context else { return }
+        if backlog.isEmpty && context.channel.isWritable {
+            context.writeAndFlush(wrapOutboundOut(Self.text(frame)), promise: nil)
+            if let event { markIfDing(event.type, event.data) }
+            return
+        }
+        backlog.append((frame, event.flatMap { $0.type == "ding.new" ? $0.data : nil }))
+        if backlog.count > limit { tooFarBehind() }
+    }
+
+    private func drain(_ context: ChannelHandlerContext) {
+        guard phase != .closing, !backlog.isEmpty else { return }
+        while context.channel.isWritable, let (frame, ding) = backlog.popFirst() {
+            context.write(wrapOutboundOut(Self.text(frame)), promise: nil)
+            if let ding { markIfDing("ding.new", ding) }
+        }
+        context.flush()
+    }
+
+    /// The client cannot keep up: it is told to resume from its cursor, which replays from the log.
+    private func tooFarBehind() {
+        close(code: Self.closeResume, reason: "resume from your last cursor")
+    }
+
+    private func markIfDing(_ type: String, _ data: String) {
+        guard type == "ding.new", let id = Self.dingId(in: data) else { return }
+        delivered.add(dingId: id, personId: personId)
+    }
+
+    static func text(_ buffer: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, data: buffer)
+    }
+
+    /// The `ding_id` of a `ding.new` payload (stored JSON with sorted keys), found without parsing the rest.
+    static func dingId(in data: String) -> String? {
+        guard let start = data.range(of: #""ding_id":""#)?.upperBound,
+              let end = data[start...].firstIndex(of: "\"") else { return nil }
+        return String(data[start..<end])
+    }
+}

@@ -1,0 +1,99 @@
+import Accounts
+import Ding
+import Events
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Every open stream on this node, for the sweeps and for shutdown.
+final class StreamRegistry: Sendable {
+    private let open = Mutex<[ObjectIdentifier: StreamConnection]>([:])
+
+    func add(_ c: StreamConnection) { open.withLock { $0[ObjectIdentifier(c)] = c } }
+    func remove(_ c: StreamConnection) { _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(c)) } }
+    var all: [StreamConnection] { open.withLock { Array($0.values) } }
+    var count: Int { open.withLock { $0.count } }
+}
+
+/// DINGs written to live streams, recorded as delivered in batches: a DING to thousands of connected
+/// people is a few statements, not one transaction per recipient.
+final class DeliveryMarker: Sendable {
+    private let pending = Mutex<[(dingId: String, personId: String)]>([])
+    private let signal: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init() {
+        (signal, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func add(dingId: String, personId: String) {
+        pending.withLock { $0.append((dingId, personId)) }
+        wake.yield()
+    }
+
+    /// Writes what has gathered whenever something arrives; what arrives during a write goes in the next.
+    func run(dings: DingService, logger: Logger) async {
+        for await _ in signal {
+            let batch = pending.withLock { p -> [(dingId: String, personId: String)] in defer { p = [] }; return p }
+            do { try await dings.markDelivered(batch) } catch {
+                logger.error("could not record DING deliveries", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func finish() { wake.finish() }
+}
+
+/// The streams' background work, one task for all connections rather than tasks per connection:
+/// re-checking sessions (a revoked session, an expired one or a disabled person stops receiving),
+/// pinging to find dead peers, recording DING deliveries; and on shutdown, closing every stream.
+struct StreamService: Service {
+    let registry: StreamRegistry
+    let delivered: DeliveryMarker
+    let accounts: AccountService
+    let dings: DingService
+    let recheck: Duration
+    let ping: Duration
+    let gate: StartupGate
+    let logger: Logger
+
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                guard await gate.wait() else { return }
+                await delivered.run(dings: dings, logger: logger)
+            }
+            group.addTask {
+                while (try? await Task.sleep(for: recheck)) != nil {
+                    await recheckSessions()
+                }
+            }
+            group.addTask {
+                while (try? await Task.sleep(for: ping)) != nil {
+                    for c in registry.all { c.ping() }
+                }
+            }
+            try? await gracefulShutdown()
+            // Clients see "going away" and reconnect elsewhere (or later) with their cursor.
+            for c in registry.all { c.close(code: 1001, reason: "server shutting down") }
+            for _ in 0..<50 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+            for c in registry.all { c.channel.close(promise: nil) }
+            delivered.finish()
+            group.cancelAll()
+        }
+    }
+
+    func recheckSessions() async {
+        let open = registry.all
+        guard !open.isEmpty else { return }
+        do {
+            let live = try await accounts.liveSessions(among: Array(Set(open.map(\.ticket.sessionId))))
+            for c in open where !live.contains(c.ticket.sessionId) {
+                c.close(code: StreamHandler.closeSessionEnded, reason: "session ended; sign in again")
+            }
+        } catch {
+            logger.warning("could not re-check stream sessions", metadata: ["error": "\(error)"])
+        }
+    }
+}
