@@ -1,0 +1,171 @@
+import Events
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Testing
+@testable import ZhengtongServer
+
+/// The stream's WebSocket below the router: refusals, pings, and a client that cannot keep up.
+@Suite struct StreamTests {
+    /// An upgrade that is refused answers with the API's JSON error and the real status, not a bare 400.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    func refusedUpgradesSayWhy(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let bob = try await f.as_("bob")
+            let port = api.client.port!
+            let ws = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            func answer(_ target: String, _ headers: String = ws) async throws -> String {
+                let s = try RawSocket(port: port)
+                try s.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(headers)\r\n")
+                return String(decoding: try await s.readUntilClosed(), as: UTF8.self)
+            }
+            let anonymous = try await answer("/api/v1/stream")
+            #expect(anonymous.hasPrefix("HTTP/1.1 401") && anonymous.contains(#""code":"unauthenticated""#))
+            #expect(try await answer("/api/v1/stream?token=nope").contains(#""code":"invalid_token""#))
+            let badCursor = try await answer("/api/v1/stream?token=\(bob.token!)&since=yesterday")
+            #expect(badCursor.hasPrefix("HTTP/1.1 400") && badCursor.contains(#""code":"invalid_cursor""#))
+            let noKey = try await answer("/api/v1/stream?token=\(bob.token!)", "Connection: Upgrade\r\nUpgrade: websocket\r\nConnection: close\r\n")
+            #expect(noKey.hasPrefix("HTTP/1.1 400") && noKey.contains(#""code":"invalid_upgrade""#))
+            let plain = try await answer("/api/v1/stream?token=\(bob.token!)", "Connection: close\r\n")
+            #expect(plain.hasPrefix("HTTP/1.1 426") && plain.contains(#""code":"upgrade_required""#))
+            // An upgrade to something else (h2c) is served as the plain request it also is.
+            #expect(try await answer("/healthz", "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n")
+                .hasPrefix("HTTP/1.1 200"))
+            // And the stream itself opens.
+            let s = try RawSocket(port: port)
+            try s.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(ws)\r\n")
+            let opened = try await s.read(until: #""type":"ready""#)
+            #expect(opened.hasPrefix("HTTP/1.1 101"))
+        }
+    }
+
+    /// The server pings every stream; one that does not answer by the next ping is closed. A client that
+    /// answers (as every WebSocket client does) stays.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    func silentPeersAreDroppedAndLiveOnesStay(_ backend: Backend) async throws {
+        try await TestServer.with(backend, configure: { $0.streamPingSeconds = 1 }) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice"), bob = try await f.as_("bob")
+            let port = api.client.port!
+            let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
+            let live = StreamClient(port: port, token: bob.token!)
+            _ = await live.untilReady()
+            let silent = try RawSocket(port: port)
+            try silent.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            _ = try await silent.read(until: #""type":"ready""#)
+            let started = Date()
+            let rest = try await silent.readUntilClosed(timeout: 10)
+            let lasted = Date().timeIntervalSince(started)
+            #expect(rest.first == 0x89, "a ping came first")
+            #expect(lasted > 0.5 && lasted < 5, "closed after an unanswered ping (\(lasted) s)")
+            try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "在吗", "client_msg_id": "p1"]), 201)
+            #expect(await live.next()?["type"] as? String == "message.new", "the client that answers pings still receives")
+            live.close()
+        }
+    }
+
+    /// A client that stops reading is held to a bounded backlog, then told to resume from its cursor
+    /// (close code 4000); events that arrive while a replay runs follow it, minus what it covered.
+    @Test func backlogIsBoundedAndReplayHandsOverToLive() throws {
+        let channel = EmbeddedChannel()
+        defer { _ = try? channel.finish() }
+        let handler = StreamHandler(personId: "p", limit: 3, delivered: DeliveryMarker())
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        func event(_ seq: Int64) -> Event { Event(seq: seq, type: "message.new", data: #"{"n":\#(seq)}"#, createdAt: Date(), recipients: ["p"]) }
+        func sent() throws -> [String] {
+            var out: [String] = []
+            while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
+                var data = frame.data
+                out.append(frame.opcode == .connectionClose ? "close \(data.readInteger(as: UInt16.self) ?? 0)" : data.readString(length: data.readableBytes) ?? "")
+            }
+            return out
+        }
+        // Live events during the replay are held; after `ready`, only those past the replay are sent.
+        handler.live(event(5), frame: ByteBuffer(string: event(5).wireText))
+        handler.live(event(7), frame: ByteBuffer(string: event(7).wireText))
+        _ = handler.replay([event(4), event(5)], on: channel.eventLoop)
+        handler.goLive(cursor: 5)
+        #expect(try sent() == [event(4).wireText, event(5).wireText, #"{"type":"ready","cursor":"5","data":{}}"#, event(7).wireText])
+
+        // The socket stops draining: three events wait, the fourth is one too many.
+        channel.isWritable = false
+        for seq: Int64 in 8...10 { handler.live(event(seq), frame: ByteBuffer(string: event(seq).wireText)) }
+        #expect(try sent().isEmpty)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try sent() == (Int64(8)...10).map { event($0).wireText }, "drained in order once writable")
+        channel.isWritable = false
+        for seq: Int64 in 11...14 { handler.live(event(seq), frame: ByteBuffer(string: event(seq).wireText)) }
+        #expect(try sent() == ["close 4000"])
+    }
+}
+
+/// A plain TCP client for what WebSocket libraries hide: raw upgrade requests, and not answering pings.
+final class RawSocket {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSetupError.fixture("socket failed") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw TestSetupError.fixture("connect failed") }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestSetupError.fixture("send failed") }
+    }
+
+    /// Reads until `marker` has arrived; returns everything read.
+    func read(until marker: String, timeout: Double = 5) async throws -> String {
+        var got: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while !String(decoding: got, as: UTF8.self).contains(marker) {
+            guard Date() < deadline, let chunk = try await readChunk() else {
+                throw TestSetupError.fixture("no \(marker) in \(String(decoding: got, as: UTF8.self))")
+            }
+            got += chunk
+        }
+        return String(decoding: got, as: UTF8.self)
+    }
+
+    /// Reads until the server closes the connection.
+    func readUntilClosed(timeout: Double = 5) async throws -> [UInt8] {
+        var got: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let chunk = try await readChunk() else { return got }
+            got += chunk
+        }
+        throw TestSetupError.fixture("still open after \(timeout) s")
+    }
+
+    /// Nil when the peer closed; empty when nothing came for a moment. Never blocks a thread: the server
+    /// under test shares the process's few cooperative threads.
+    private func readChunk() async throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if n == 0 { return nil }
+        if n < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK {
+                try await Task.sleep(for: .milliseconds(20))
+                return []
+            }
+            if errno == ECONNRESET { return nil }
+            throw TestSetupError.fixture("recv failed: \(errno)")
+        }
+        return Array(buffer[..<n])
+    }
+}
