@@ -2,10 +2,13 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Where live events go: a WebSocket connection, or an in-process consumer. `receive` is called on the
-/// publisher's thread and must not block; each sink bounds its own queue and, when a client falls
-/// behind it, cuts the client off (it reconnects with its cursor and replays from the log).
+/// Where live events go: a WebSocket connection, or an in-process consumer. `receive` must not block;
+/// each sink bounds its own queue and, when a client falls behind it, cuts the client off (it
+/// reconnects with its cursor and replays from the log).
 public protocol EventSink: AnyObject, Sendable {
+    /// The event loop `receive` runs on, or nil for a sink that takes events on any thread. The hub
+    /// hands each loop one batch per event, not one task per recipient.
+    var eventLoop: (any EventLoop)? { get }
     /// `frame` is the event as the stream sends it, encoded once for every recipient.
     func receive(_ event: Event, frame: ByteBuffer)
 }
@@ -68,7 +71,14 @@ public final class EventHub: Sendable {
             }
             guard !targets.isEmpty else { continue }
             let frame = ByteBuffer(string: e.wireText)
-            for t in targets { t.receive(e, frame: frame) }
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, sinks: [any EventSink])] = [:]
+            for t in targets {
+                guard let loop = t.eventLoop else { t.receive(e, frame: frame); continue }
+                byLoop[ObjectIdentifier(loop), default: (loop, [])].sinks.append(t)
+            }
+            for (loop, sinks) in byLoop.values {
+                loop.execute { for s in sinks { s.receive(e, frame: frame) } }
+            }
         }
     }
 
@@ -78,6 +88,8 @@ public final class EventHub: Sendable {
 final class QueueSink: EventSink {
     let continuation: AsyncStream<Event>.Continuation
     init(_ continuation: AsyncStream<Event>.Continuation) { self.continuation = continuation }
+
+    var eventLoop: (any EventLoop)? { nil }
 
     func receive(_ event: Event, frame: ByteBuffer) {
         if case .dropped = continuation.yield(event) { continuation.finish() }

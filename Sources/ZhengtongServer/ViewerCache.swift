@@ -13,6 +13,7 @@ final class ViewerCache: Sendable {
     let lifetime: Duration
     let capacity: Int
     private let entries = Mutex<[String: Entry]>([:])
+    private let lastSweep = Mutex(ContinuousClock.now)
 
     init(lifetime: Duration = .seconds(2), capacity: Int = 100_000) {
         self.lifetime = lifetime
@@ -29,7 +30,15 @@ final class ViewerCache: Sendable {
             entries.withLock { _ = $0.removeValue(forKey: personId) }
             return nil
         }
+        // Expired entries are dropped once a lifetime, so the cache holds the recently active, not everyone
+        // who ever signed in.
+        let sweep = lastSweep.withLock { last in
+            guard now - last >= lifetime else { return false }
+            last = now
+            return true
+        }
         entries.withLock { map in
+            if sweep { map = map.filter { now - $0.value.loadedAt < lifetime } }
             if map.count >= capacity { map.removeAll(keepingCapacity: true) }
             map[personId] = Entry(viewer: v, generation: generation, loadedAt: now)
         }

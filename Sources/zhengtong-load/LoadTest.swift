@@ -25,6 +25,7 @@ struct LoadTest: AsyncParsableCommand {
     @Option(help: "Seconds of sending.") var seconds = 20
     @Option(help: "Server process id, to read its memory from /proc.") var serverPid: Int?
     @Option(help: "Region codes to send one DING each to, measuring fan-out.") var dingRegion: [String] = []
+    @Flag(help: "Also print latency for each second of sending.") var timeline = false
 
     func run() async throws {
         let http = HTTP(base: url)
@@ -64,10 +65,19 @@ struct LoadTest: AsyncParsableCommand {
         let anonBefore = serverPid.flatMap(Self.anon)
         let stats = Stats()
         let wsURL = url.replacingOccurrences(of: "http://", with: "ws://")
-        let signedIn = sessions
+        // The streams open in two halves, with the server's memory read after each: the second half's
+        // growth is the marginal cost of a connection, without what the first connections warm up once
+        // (allocator arenas, caches, buffers that stay for reuse).
+        let signedIn = sessions, serverPid = serverPid
+        let half = signedIn.count / 2
         let streams = Task {
             await withTaskGroup(of: Void.self) { group in
-                for s in signedIn {
+                for (i, s) in signedIn.enumerated() {
+                    if i == half {
+                        while stats.connections < half { try? await Task.sleep(for: .milliseconds(100)) }
+                        try? await Task.sleep(for: .seconds(2))
+                        stats.halfwayAnon = serverPid.flatMap(Self.anon)
+                    }
                     group.addTask {
                         _ = try? await WebSocketClient.connect(url: "\(wsURL)/api/v1/stream?token=\(s.token)", logger: Logger(label: "load")) { inbound, _, _ in
                             stats.connected()
@@ -95,6 +105,10 @@ struct LoadTest: AsyncParsableCommand {
         if let a = anonBefore, let b = anonIdle {
             print(String(format: "server anonymous RSS %.1f MB → %.1f MB: %.1f KB per connection",
                          Double(a) / 1024, Double(b) / 1024, Double(b - a) / Double(max(1, stats.connections))))
+            if let m = stats.halfwayAnon {
+                print(String(format: "server anonymous RSS %.1f MB at %d connections → %.1f MB at %d: %.1f KB per added connection",
+                             Double(m) / 1024, half, Double(b) / 1024, stats.connections, Double(b - m) / Double(max(1, stats.connections - half))))
+            }
         }
 
         // Groups of `groupSize`: the first member creates each.
@@ -131,6 +145,12 @@ struct LoadTest: AsyncParsableCommand {
         let report = stats.report()
         print(String(format: "sent %d messages; %d of %d deliveries arrived; %.0f deliveries/s; send→receive p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                      total, report.delivered, report.expected, Double(report.delivered) / elapsed, report.p50, report.p99, report.max))
+        if timeline {
+            print("by second of sending: p50 / p99 / max ms")
+            for (second, p50, p99, max) in stats.timeline(from: sendStart) {
+                print(String(format: "  %3d  %7.1f %7.1f %7.1f", second, p50, p99, max))
+            }
+        }
 
         for region in dingRegion {
             let t0 = Date()
@@ -167,6 +187,7 @@ final class Stats: Sendable {
         var sentAt: [String: Date] = [:]
         var expected = 0
         var latencies: [Double] = []
+        var samples: [(sentAt: Date, ms: Double)] = []
         var dings = 0
         var lastDing: Date? = nil
     }
@@ -177,7 +198,13 @@ final class Stats: Sendable {
     var lastDing: Date? { state.withLock { $0.lastDing } }
 
     func connected() { state.withLock { $0.connections += 1 } }
-    func reset() { state.withLock { $0.sentAt = [:]; $0.expected = 0; $0.latencies = [] } }
+    func reset() { state.withLock { $0.sentAt = [:]; $0.expected = 0; $0.latencies = []; $0.samples = [] } }
+    private let halfway = Mutex<Int?>(nil)
+    /// The server's anonymous RSS when half the connections were open.
+    var halfwayAnon: Int? {
+        get { halfway.withLock { $0 } }
+        set { halfway.withLock { $0 = newValue } }
+    }
     func resetDings() { state.withLock { $0.dings = 0; $0.lastDing = nil } }
     func sent(_ id: String, at date: Date, expect n: Int) { state.withLock { $0.sentAt[id] = date; $0.expected += n } }
 
@@ -189,7 +216,21 @@ final class Stats: Sendable {
         guard text.contains("\"type\":\"message.new\""), let r = text.range(of: "\"client_msg_id\":\"") else { return }
         let id = String(text[r.upperBound...].prefix { $0 != "\"" })
         state.withLock { s in
-            if let sent = s.sentAt[id] { s.latencies.append(date.timeIntervalSince(sent) * 1000) }
+            if let sent = s.sentAt[id] {
+                let ms = date.timeIntervalSince(sent) * 1000
+                s.latencies.append(ms)
+                s.samples.append((sent, ms))
+            }
+        }
+    }
+
+    /// p50, p99 and max of the deliveries of messages sent in each second.
+    func timeline(from start: Date) -> [(Int, Double, Double, Double)] {
+        state.withLock { s in
+            Dictionary(grouping: s.samples) { Int($0.sentAt.timeIntervalSince(start)) }.sorted { $0.key < $1.key }.map { second, group in
+                let sorted = group.map(\.ms).sorted()
+                return (second, sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], sorted.last ?? 0)
+            }
         }
     }
 

@@ -25,8 +25,11 @@ final class StreamConnection: EventSink {
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
+    var eventLoop: (any EventLoop)? { channel.eventLoop }
+
+    /// Called on the channel's event loop (the hub batches per loop).
     func receive(_ event: Event, frame: ByteBuffer) {
-        channel.eventLoop.execute { self.handler.value.live(event, frame: frame) }
+        handler.value.live(event, frame: frame)
     }
 
     /// Writes a replayed batch; the future completes when it is flushed, so replay never runs ahead of
@@ -62,8 +65,8 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var phase = Phase.replaying
     /// Live events that arrived while the replay ran; sent after it, minus what it already covered.
     private var held: [(Event, ByteBuffer)] = []
-    /// Frames waiting for the socket to drain.
-    private var backlog = CircularBuffer<(ByteBuffer, String?)>()
+    /// Frames waiting for the socket to drain (made when first needed: most connections never wait).
+    private var backlog: CircularBuffer<(ByteBuffer, String?)>?
     private var replayedThrough: Int64 = 0
     private var awaitingPong = false
     private var forcedClose: Scheduled<Void>?
@@ -88,7 +91,7 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         phase = .closing
         held = []
-        backlog.removeAll()
+        backlog = nil
         forcedClose?.cancel()
         onClose?()
         onClose = nil
@@ -180,7 +183,7 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, phase != .closing else { return }
         phase = .closing
         held = []
-        backlog.removeAll()
+        backlog = nil
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.writeInteger(UInt16(code))
         data.writeString(reason)
@@ -192,22 +195,25 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func send(_ frame: ByteBuffer, event: Event?) {
         guard let context else { return }
-        if backlog.isEmpty && context.channel.isWritable {
+        if backlog?.isEmpty ?? true, context.channel.isWritable {
             context.writeAndFlush(wrapOutboundOut(Self.text(frame)), promise: nil)
             if let event { markIfDing(event.type, event.data) }
             return
         }
-        backlog.append((frame, event.flatMap { $0.type == "ding.new" ? $0.data : nil }))
-        if backlog.count > limit { tooFarBehind() }
+        backlog = backlog ?? CircularBuffer(initialCapacity: 16)
+        backlog!.append((frame, event.flatMap { $0.type == "ding.new" ? $0.data : nil }))
+        if backlog!.count > limit { tooFarBehind() }
     }
 
     private func drain(_ context: ChannelHandlerContext) {
-        guard phase != .closing, !backlog.isEmpty else { return }
-        while context.channel.isWritable, let (frame, ding) = backlog.popFirst() {
+        guard phase != .closing, var waiting = backlog, !waiting.isEmpty else { return }
+        backlog = nil  // one owner while draining, so the pops do not copy
+        while context.channel.isWritable, let (frame, ding) = waiting.popFirst() {
             context.write(wrapOutboundOut(Self.text(frame)), promise: nil)
             if let ding { markIfDing("ding.new", ding) }
         }
         context.flush()
+        if !waiting.isEmpty { backlog = waiting }
     }
 
     /// The client cannot keep up: it is told to resume from its cursor, which replays from the log.

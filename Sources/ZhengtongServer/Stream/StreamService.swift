@@ -70,8 +70,15 @@ struct StreamService: Service {
                 }
             }
             group.addTask {
-                while (try? await Task.sleep(for: ping)) != nil {
-                    for c in registry.all { c.ping() }
+                // Spread over the interval, a slice a second: 5,000 pings at once (and their 5,000 pongs)
+                // would be a burst that delays every message in flight.
+                let slices = max(1, Int(ping.components.seconds))
+                var tick = 0
+                while (try? await Task.sleep(for: ping / slices)) != nil {
+                    tick += 1
+                    for c in registry.all where UInt(bitPattern: ObjectIdentifier(c).hashValue) % UInt(slices) == UInt(tick % slices) {
+                        c.ping()
+                    }
                 }
             }
             try? await gracefulShutdown()
