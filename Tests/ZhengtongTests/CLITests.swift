@@ -137,7 +137,23 @@ import Testing
         }
         #expect(up, "server answered /readyz")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/zhengtong.sqlite").path))
+        // Open connections do not hold the shutdown up: a live stream whose client never answers, and a
+        // connection that never sent a request.
+        var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/auth/login")!)
+        login.httpMethod = "POST"
+        login.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        login.httpBody = Data(#"{"username":"admin","password":"root-password-1"}"#.utf8)
+        let (body, _) = try await URLSession.shared.data(for: login)
+        let token = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["token"] as? String)
+        let stream = try RawSocket(port: port)
+        try stream.send("GET /api/v1/stream?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        _ = try await stream.read(until: #""type":"ready""#)
+        let idle = try RawSocket(port: port)
         kill(p.processIdentifier, signal)
+        let goodbye = try await stream.readUntilClosed(timeout: 10)
+        #expect(goodbye.count >= 4 && goodbye[0] == 0x88 && goodbye[2] == 0x03 && goodbye[3] == 0xE9, "the stream was closed with 1001")
+        _ = idle
         for _ in 0..<100 where p.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!p.isRunning, "stopped within 10 s")
         if p.isRunning { p.terminate() } else { #expect(p.terminationStatus == 0) }

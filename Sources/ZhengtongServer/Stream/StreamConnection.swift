@@ -122,6 +122,16 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The server is shutting down (NIO's quiescing): it waits for every connection to close, so the
+    /// stream says goodbye at once and does not wait long for the client's answer.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            close(code: 1001, reason: "server shutting down", grace: .seconds(1))
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         drain(context)
         context.fireChannelWritabilityChanged()
@@ -179,7 +189,7 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Sends a close frame and waits a moment for the client's; then closes regardless.
-    func close(code: Int, reason: String) {
+    func close(code: Int, reason: String, grace: TimeAmount = .seconds(5)) {
         guard let context, phase != .closing else { return }
         phase = .closing
         held = []
@@ -188,7 +198,7 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         data.writeInteger(UInt16(code))
         data.writeString(reason)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        forcedClose = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        forcedClose = context.eventLoop.assumeIsolated().scheduleTask(in: grace) { context.close(promise: nil) }
     }
 
     // MARK: Writing
