@@ -31,17 +31,17 @@ extension DirectoryService {
     public func search(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         var filters: [SQLQueryString] = []
         var driver: SQLQueryString? = nil
-        // A filter narrow enough to start from: an org, or a township or village. Searching within it
-        // starts from its positions instead of walking a name index across the province. A county or a
-        // city is not: it holds a percent or more of the province, so walking the name index in its
-        // order and checking the region stops after a page (about 100 entries per match for a county),
-        // while starting from its tens of thousands of positions reads them all and sorts the matches.
+        // A filter narrow enough to start from: an org, or a region at county level or below. Searching
+        // within it starts from its positions instead of walking a name index across the province. (A
+        // county is about 1 % of a province. Walking the name index in order and checking the region was
+        // tried and measured slower at province size: `q=王` in a county at 0.15× slapd's throughput,
+        // against 0.33× from the positions; see docs/benchmarks.md.)
         var narrow: SQLQueryString? = nil
         if let code = query.region?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             let r = try await region(code)
             filters.append(PrivacySQL.under("vx.region_code", [r.prefix]))
             driver = "p.id IN (SELECT dx.person_id FROM positions dx WHERE " + PrivacySQL.under("dx.region_code", [r.prefix]) + ")"
-            if r.level > .county { narrow = PrivacySQL.under("dx.region_code", [r.prefix]) }
+            if r.level >= .county { narrow = PrivacySQL.under("dx.region_code", [r.prefix]) }
         }
         if let id = query.org?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
             let o = try await org(id, viewer: viewer)

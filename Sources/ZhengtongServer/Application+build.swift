@@ -144,7 +144,7 @@ public func buildApplication(
             DatabaseService(database: database),
             EventBusService(bus: services.bus, jobs: services.jobs, gate: gate),
             StreamService(registry: streams.registry, delivered: streams.delivered, accounts: services.accounts, dings: services.dings,
-                          recheck: services.streamRecheck, ping: services.streamPing, gate: gate, logger: logger),
+                          recheck: services.streamRecheck, ping: services.streamPing, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger

@@ -65,7 +65,12 @@ struct StreamOpener: Sendable {
             let since = request.uri.queryParameters["since"].map(String.init)
             try Self.checkCursor(since)
             let (auth, viewer) = try await AuthMiddleware.authenticate(request, services: services, allowQueryToken: true)
-            return .admitted(StreamTicket(personId: viewer.personId, sessionId: auth.sessionId, since: since.flatMap(Event.seq(fromCursor:))))
+            // The head is read before the stream joins the hub, and the replay starts from it, so an event
+            // committed between the two is replayed rather than filtered out as already seen. A cursor from
+            // the future (another database, a bug) is clamped so it cannot swallow live events.
+            let head = try await EventLog.head(services.database)
+            let after = since.flatMap(Event.seq(fromCursor:)).map { min($0, head) } ?? head
+            return .admitted(StreamTicket(personId: viewer.personId, sessionId: auth.sessionId, after: after))
         } catch let error as DomainError {
             return .refused(Refusal(error))
         } catch {
@@ -90,23 +95,17 @@ struct StreamOpener: Sendable {
         return connection
     }
 
-    /// Replays from the client's cursor in batches, each written before the next is read, then goes live.
+    /// Replays after the ticket's cursor in batches, each written before the next is read, then goes live.
     func start(_ connection: StreamConnection, logger: Logger) async {
         let database = services.database
         let personId = connection.ticket.personId
         do {
-            var last: Int64
-            if let since = connection.ticket.since {
-                // A cursor from the future (another database, a bug) must not swallow live events.
-                last = min(since, try await EventLog.head(database))
-                while true {
-                    let batch = try await EventLog.replay(database, personId: personId, after: last, limit: 500)
-                    try await connection.replay(batch).get()
-                    last = batch.last?.seq ?? last
-                    if batch.count < 500 { break }
-                }
-            } else {
-                last = try await EventLog.head(database)
+            var last = connection.ticket.after
+            while true {
+                let batch = try await EventLog.replay(database, personId: personId, after: last, limit: 500)
+                if !batch.isEmpty { try await connection.replay(batch).get() }
+                last = batch.last?.seq ?? last
+                if batch.count < 500 { break }
             }
             connection.goLive(cursor: last)
         } catch let error as ChannelError {

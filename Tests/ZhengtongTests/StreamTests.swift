@@ -68,6 +68,34 @@ import Testing
         }
     }
 
+    /// A client's close frame is echoed with its code before the server hangs up; a client that only
+    /// half-closes its side (FIN) is let go at once rather than kept until a write fails.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    func clientCloseAndHalfCloseEndTheStream(_ backend: Backend) async throws {
+        try await TestServer.with(backend) { api in
+            let f = try await Fixture.build(api)
+            let bob = try await f.as_("bob")
+            let port = api.client.port!
+            func open() async throws -> RawSocket {
+                let s = try RawSocket(port: port)
+                try s.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                _ = try await s.read(until: #""type":"ready""#)
+                return s
+            }
+            // A masked close frame with code 1000 (0x03E8), as clients must send it.
+            let closing = try await open()
+            let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+            try closing.send(bytes: [0x88, 0x82] + mask + [0x03 ^ mask[0], 0xE8 ^ mask[1]])
+            let echo = try await closing.readUntilClosed(timeout: 5)
+            #expect(echo == [0x88, 0x02, 0x03, 0xE8], "the close was echoed with 1000, then the connection closed")
+
+            let leaving = try await open()
+            leaving.halfClose()
+            #expect(try await leaving.readUntilClosed(timeout: 3).isEmpty)
+        }
+    }
+
     /// A client that stops reading is held to a bounded backlog, then told to resume from its cursor
     /// (close code 4000); events that arrive while a replay runs follow it, minus what it covered.
     @Test func backlogIsBoundedAndReplayHandsOverToLive() throws {
@@ -124,10 +152,14 @@ final class RawSocket {
 
     deinit { close(fd) }
 
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
+    func send(_ text: String) throws { try send(bytes: Array(text.utf8)) }
+
+    func send(bytes: [UInt8]) throws {
         guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestSetupError.fixture("send failed") }
     }
+
+    /// Closes the sending side only (a FIN), as a client that is going away does.
+    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Reads until `marker` has arrived; returns every byte read.
     func read(until marker: String, timeout: Double = 5) async throws -> [UInt8] {

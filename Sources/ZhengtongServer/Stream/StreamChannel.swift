@@ -34,21 +34,27 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let admission = NIOLoopBoundBox<StreamOpener.Admission?>(nil, eventLoop: channel.eventLoop)
             let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            let quiescing = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: 4096,
                 shouldUpgrade: { channel, head in
                     let decided = channel.eventLoop.makePromise(of: StreamOpener.Admission.self)
                     decided.completeWithTask { await streams.admit(head) }
                     return decided.futureResult.map { decision in
-                        admission.value = decision
-                        if case .admitted = decision { return HTTPHeaders() }
+                        // A shutdown that began while the upgrade was being decided refuses it.
+                        admission.value = quiescing.value
+                            ? .refused(Refusal(DomainError(.unavailable, "shutting_down", "the server is shutting down; reconnect later")))
+                            : decision
+                        if case .admitted = admission.value { return HTTPHeaders() }
                         return nil
                     }
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         guard case .admitted(let ticket) = admission.value else { throw ChannelError.inappropriateOperationForState }
-                        return .stream(try streams.attach(ticket, to: channel))
+                        let connection = try streams.attach(ticket, to: channel)
+                        if quiescing.value { connection.shutDown() }
+                        return .stream(connection)
                     }
                 }
             )
@@ -79,6 +85,7 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
             let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self)
             try channel.pipeline.syncOperations.addHandler(UpgradeWatch(attempted: attempted), position: .before(upgradeHandler))
+            try channel.pipeline.syncOperations.addHandler(QuiesceWatch(quiescing: quiescing), position: .first)
             return Value(negotiated: negotiated, channel: channel)
         }
     }
@@ -154,5 +161,19 @@ final class UpgradeWatch: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+}
+
+/// Remembers that the server began shutting down, for a connection that is between handlers (its upgrade
+/// being decided) when NIO's quiesce event passes. Stays first in the pipeline and passes everything on.
+final class QuiesceWatch: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let quiescing: NIOLoopBoundBox<Bool>
+
+    init(quiescing: NIOLoopBoundBox<Bool>) { self.quiescing = quiescing }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { quiescing.value = true }
+        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -6,8 +6,8 @@ import NIOWebSocket
 struct StreamTicket: Sendable {
     let personId: String
     let sessionId: String
-    /// The cursor to replay after, if the client gave one.
-    let since: Int64?
+    /// The cursor to replay after: the client's `since`, or the log's head when it was admitted.
+    let after: Int64
 }
 
 /// A live stream as the rest of the server sees it: a sink the hub publishes into, and the handle the
@@ -51,6 +51,11 @@ final class StreamConnection: EventSink {
     func close(code: Int, reason: String) {
         channel.eventLoop.execute { self.handler.value.close(code: code, reason: reason) }
     }
+
+    /// Closes with 1001, as for a server shutdown.
+    func shutDown() {
+        channel.eventLoop.execute { self.handler.value.shutDown() }
+    }
 }
 
 /// The stream's protocol on one channel, confined to its event loop.
@@ -88,6 +93,9 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
+    /// The context holds this handler: letting go of it here frees both when the channel goes.
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
     func channelInactive(context: ChannelHandlerContext) {
         phase = .closing
         held = []
@@ -106,12 +114,17 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             if phase == .closing {
                 context.close(promise: nil)
             } else {
-                // Echo the client's close, then hang up.
+                // Echo the client's code (a one-byte payload is a protocol error: 1002), then hang up,
+                // at the latest after a second if the echo cannot be written (a peer that stopped reading).
                 phase = .closing
-                var echo = frame.unmaskedData
-                let code = echo.readSlice(length: min(2, echo.readableBytes)) ?? ByteBuffer()
+                held = []
+                backlog = nil
+                var payload = frame.unmaskedData
+                var code = payload.readSlice(length: min(2, payload.readableBytes)) ?? ByteBuffer()
+                if code.readableBytes == 1 { code = ByteBuffer(integer: UInt16(1002)) }
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
                     .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                forcedClose = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
             }
         case .ping:
             if phase != .closing {
@@ -124,12 +137,22 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The server is shutting down (NIO's quiescing): it waits for every connection to close, so the
     /// stream says goodbye at once and does not wait long for the client's answer.
+    /// A client that half-closes (FIN) is gone: it is not kept until a write fails.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            close(code: 1001, reason: "server shutting down", grace: .seconds(1))
+            shutDown()
+        } else if let e = event as? ChannelEvent, e == .inputClosed {
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// Closes with 1001 for a server shutdown; a stream already closing is cut at once.
+    func shutDown() {
+        guard let context else { return }
+        if phase == .closing { return context.close(promise: nil) }
+        close(code: 1001, reason: "server shutting down", grace: .seconds(1))
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -179,8 +202,9 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func pingOrDrop() {
-        guard let context, phase != .closing else { return }
-        if awaitingPong {
+        guard let context else { return }
+        // Also a stream stuck in its close handshake for a whole interval.
+        if awaitingPong || phase == .closing {
             context.close(promise: nil)
             return
         }

@@ -55,39 +55,40 @@ struct StreamService: Service {
     let dings: DingService
     let recheck: Duration
     let ping: Duration
-    let gate: StartupGate
     let logger: Logger
 
     func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                guard await gate.wait() else { return }
-                await delivered.run(dings: dings, logger: logger)
-            }
-            group.addTask {
-                while (try? await Task.sleep(for: recheck)) != nil {
-                    await recheckSessions()
-                }
-            }
-            group.addTask {
-                // Spread over the interval, a slice a second: 5,000 pings at once (and their 5,000 pongs)
-                // would be a burst that delays every message in flight.
-                let slices = max(1, Int(ping.components.seconds))
-                var tick = 0
-                while (try? await Task.sleep(for: ping / slices)) != nil {
-                    tick += 1
-                    for c in registry.all where UInt(bitPattern: ObjectIdentifier(c).hashValue) % UInt(slices) == UInt(tick % slices) {
-                        c.ping()
+        await withDiscardingTaskGroup { outer in
+            // Ends when `finish` is called below, after writing what is left: the last deliveries are
+            // recorded, not cancelled, at shutdown. (Deliveries exist only once streams do, so after the
+            // migrations.)
+            outer.addTask { await delivered.run(dings: dings, logger: logger) }
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while (try? await Task.sleep(for: recheck)) != nil {
+                        await recheckSessions()
                     }
                 }
+                group.addTask {
+                    // Spread over the interval, a slice a second: 5,000 pings at once (and their 5,000
+                    // pongs) would be a burst that delays every message in flight.
+                    let slices = max(1, Int(ping.components.seconds))
+                    var tick = 0
+                    while (try? await Task.sleep(for: ping / slices)) != nil {
+                        tick += 1
+                        for c in registry.all where UInt(bitPattern: ObjectIdentifier(c).hashValue) % UInt(slices) == UInt(tick % slices) {
+                            c.ping()
+                        }
+                    }
+                }
+                try? await gracefulShutdown()
+                // The server has closed the streams on its way down (NIO's quiesce); any left are closed here.
+                for c in registry.all { c.shutDown() }
+                for _ in 0..<50 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+                for c in registry.all { c.channel.close(promise: nil) }
+                group.cancelAll()
             }
-            try? await gracefulShutdown()
-            // Clients see "going away" and reconnect elsewhere (or later) with their cursor.
-            for c in registry.all { c.close(code: 1001, reason: "server shutting down") }
-            for _ in 0..<50 where registry.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
-            for c in registry.all { c.channel.close(promise: nil) }
             delivered.finish()
-            group.cancelAll()
         }
     }
 
