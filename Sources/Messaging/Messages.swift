@@ -71,11 +71,18 @@ extension MessagingService {
         }
     }
 
+    /// The message this sender already sent with this client id, for an idempotent retry. Client ids are
+    /// unique per sender: one used before in another conversation is a client's mistake (409), not a
+    /// retry, and must not reach the database's unique constraint as a 500.
     func existing(_ sender: String, _ clientId: String, conversation c: Conversation) async throws -> Message? {
         try await database.read { db in
-            guard let seq = try await db.raw("""
-                SELECT seq FROM messages WHERE sender_id = \(bind: sender) AND client_msg_id = \(bind: clientId) AND conversation_id = \(bind: c.id)
-                """).first()?.decode(column: "seq", as: Int64.self) else { return nil }
+            guard let row = try await db.raw("""
+                SELECT seq, conversation_id FROM messages WHERE sender_id = \(bind: sender) AND client_msg_id = \(bind: clientId)
+                """).first() else { return nil }
+            guard try row.decode(column: "conversation_id", as: String.self) == c.id else {
+                throw DomainError(.conflict, "client_msg_id_reused", "client_msg_id \(clientId) was already used for a message in another conversation")
+            }
+            let seq = try row.decode(column: "seq", as: Int64.self)
             return try await MessagingQueries.messages(db, conversation: c, beforeSeq: seq + 1, limit: 1).first
         }
     }

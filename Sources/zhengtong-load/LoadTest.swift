@@ -124,6 +124,9 @@ struct LoadTest: AsyncParsableCommand {
         stats.reset()
         let sendStart = Date()
         let total = rate * seconds
+        // Client ids are unique per sender across conversations: a run on a database that an earlier run
+        // used must not reuse them (those sends would be refused with 409).
+        let run = UUID().uuidString.prefix(8)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<total {
                 let due = sendStart.addingTimeInterval(Double(i) / Double(rate))
@@ -131,7 +134,7 @@ struct LoadTest: AsyncParsableCommand {
                 if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
                 let g = groups[i % groups.count]
                 let sender = g.senders[(i / groups.count) % g.senders.count]
-                let clientId = "load-\(i)"
+                let clientId = "load-\(run)-\(i)"
                 stats.sent(clientId, at: Date(), expect: g.senders.count)
                 group.addTask {
                     _ = try await http.json("POST", "/api/v1/conversations/\(g.id)/messages", token: sender.0,

@@ -37,6 +37,12 @@ import Testing
             let retry = try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "你好，单雄信", "client_msg_id": "m1"]), 200)
             #expect(retry.id == sent.id)
             #expect(await bobStream.next(within: 0.5) == nil)
+            // The same client id in another conversation is not a retry: 409, and nothing is sent there.
+            let other = try expect(await alice.post("/api/v1/conversations", ["kind": "group", "name": "另一组", "members": [f.people["tom"]!]]), 201).id
+            let reused = try expect(await alice.post("/api/v1/conversations/\(other)/messages", ["text": "又一条", "client_msg_id": "m1"]), 409)
+            #expect((reused["error"] as? [String: Any])?["code"] as? String == "client_msg_id_reused")
+            #expect(try expect(await alice.get("/api/v1/conversations/\(other)/messages"), 200).items.isEmpty)
+            #expect(await aliceStream.next()?["type"] as? String == "conversation.created")
 
             // Unread counts and read receipts.
             let bobList = try expect(await bob.get("/api/v1/conversations"), 200)
