@@ -22,7 +22,6 @@ public final class EventHub: Sendable {
     }
 
     private let sinks = Mutex<[String: [any EventSink]]>([:])
-    private let count = Atomic<Int>(0)
     /// How many events an in-process subscription may hold before it is cut off.
     public let queueLimit: Int
 
@@ -32,17 +31,14 @@ public final class EventHub: Sendable {
 
     public func attach(_ sink: any EventSink, personId: String) {
         sinks.withLock { $0[personId, default: []].append(sink) }
-        count.add(1, ordering: .relaxed)
     }
 
     public func detach(_ sink: any EventSink, personId: String) {
-        let removed = sinks.withLock { map -> Bool in
-            guard var list = map[personId], let i = list.firstIndex(where: { $0 === sink }) else { return false }
+        sinks.withLock { map in
+            guard var list = map[personId], let i = list.firstIndex(where: { $0 === sink }) else { return }
             list.remove(at: i)
             map[personId] = list.isEmpty ? nil : list
-            return true
         }
-        if removed { count.subtract(1, ordering: .relaxed) }
     }
 
     /// An in-process subscription as an async sequence that ends when it falls `queueLimit` behind.
@@ -81,8 +77,6 @@ public final class EventHub: Sendable {
             }
         }
     }
-
-    public var connectionCount: Int { count.load(ordering: .relaxed) }
 }
 
 final class QueueSink: EventSink {

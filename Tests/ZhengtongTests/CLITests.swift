@@ -145,10 +145,7 @@ import Testing
         login.httpBody = Data(#"{"username":"admin","password":"root-password-1"}"#.utf8)
         let (body, _) = try await URLSession.shared.data(for: login)
         let token = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["token"] as? String)
-        let stream = try RawSocket(port: port)
-        try stream.send("GET /api/v1/stream?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-        _ = try await stream.read(until: #""type":"ready""#)
+        let (stream, _) = try await RawSocket.stream(port: port, token: token)
         let idle = try RawSocket(port: port)
         kill(p.processIdentifier, signal)
         let goodbye = try await stream.readUntilClosed(timeout: 10)

@@ -15,7 +15,7 @@ import Testing
             let f = try await Fixture.build(api)
             let bob = try await f.as_("bob")
             let port = api.client.port!
-            let ws = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            let ws = RawSocket.upgradeHeaders
             func answer(_ target: String, _ headers: String = ws) async throws -> String {
                 let s = try RawSocket(port: port)
                 try s.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(headers)\r\n")
@@ -34,9 +34,7 @@ import Testing
             #expect(try await answer("/healthz", "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n")
                 .hasPrefix("HTTP/1.1 200"))
             // And the stream itself opens.
-            let s = try RawSocket(port: port)
-            try s.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(ws)\r\n")
-            let opened = try await s.read(until: #""type":"ready""#)
+            let (_, opened) = try await RawSocket.stream(port: port, token: bob.token!)
             #expect(String(decoding: opened, as: UTF8.self).hasPrefix("HTTP/1.1 101"))
         }
     }
@@ -52,10 +50,7 @@ import Testing
             let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
             let live = StreamClient(port: port, token: bob.token!)
             _ = await live.untilReady()
-            let silent = try RawSocket(port: port)
-            try silent.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
-                + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-            let opened = try await silent.read(until: #""type":"ready""#)
+            let (silent, opened) = try await RawSocket.stream(port: port, token: bob.token!)
             let started = Date()
             let rest = try await silent.readUntilClosed(timeout: 10)
             let lasted = Date().timeIntervalSince(started)
@@ -76,13 +71,7 @@ import Testing
             let f = try await Fixture.build(api)
             let bob = try await f.as_("bob")
             let port = api.client.port!
-            func open() async throws -> RawSocket {
-                let s = try RawSocket(port: port)
-                try s.send("GET /api/v1/stream?token=\(bob.token!) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
-                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-                _ = try await s.read(until: #""type":"ready""#)
-                return s
-            }
+            func open() async throws -> RawSocket { try await RawSocket.stream(port: port, token: bob.token!).0 }
             // A masked close frame with code 1000 (0x03E8), as clients must send it.
             let closing = try await open()
             let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
@@ -130,75 +119,5 @@ import Testing
         channel.isWritable = false
         for seq: Int64 in 11...14 { handler.live(event(seq), frame: ByteBuffer(string: event(seq).wireText)) }
         #expect(try sent() == ["close 4000"])
-    }
-}
-
-/// A plain TCP client for what WebSocket libraries hide: raw upgrade requests, and not answering pings.
-final class RawSocket {
-    let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSetupError.fixture("socket failed") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { close(fd); throw TestSetupError.fixture("connect failed") }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) throws { try send(bytes: Array(text.utf8)) }
-
-    func send(bytes: [UInt8]) throws {
-        guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestSetupError.fixture("send failed") }
-    }
-
-    /// Closes the sending side only (a FIN), as a client that is going away does.
-    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
-
-    /// Reads until `marker` has arrived; returns every byte read.
-    func read(until marker: String, timeout: Double = 5) async throws -> [UInt8] {
-        var got: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        while !String(decoding: got, as: UTF8.self).contains(marker) {
-            guard Date() < deadline, let chunk = try await readChunk() else {
-                throw TestSetupError.fixture("no \(marker) in \(String(decoding: got, as: UTF8.self))")
-            }
-            got += chunk
-        }
-        return got
-    }
-
-    /// Reads until the server closes the connection.
-    func readUntilClosed(timeout: Double = 5) async throws -> [UInt8] {
-        var got: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            guard let chunk = try await readChunk() else { return got }
-            got += chunk
-        }
-        throw TestSetupError.fixture("still open after \(timeout) s")
-    }
-
-    /// Nil when the peer closed; empty when nothing came for a moment. Never blocks a thread: the server
-    /// under test shares the process's few cooperative threads.
-    private func readChunk() async throws -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-        if n == 0 { return nil }
-        if n < 0 {
-            if errno == EAGAIN || errno == EWOULDBLOCK {
-                try await Task.sleep(for: .milliseconds(20))
-                return []
-            }
-            if errno == ECONNRESET { return nil }
-            throw TestSetupError.fixture("recv failed: \(errno)")
-        }
-        return Array(buffer[..<n])
     }
 }

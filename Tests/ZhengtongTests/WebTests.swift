@@ -81,15 +81,17 @@ import Testing
             try await b.signIn("alice", Fixture.password)
             let port = api.client.port!
             let cookie = "zt_session=\(await b.cookies["zt_session"]!)"
-            func upgrade(origin: String) throws -> String {
-                try rawStatusLine(port: port, "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\n"
-                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            // The upgrade as a browser sends it, with an `Origin` of our choosing (WebSocket clients add their own).
+            func upgrade(origin: String) async throws -> String {
+                let s = try RawSocket(port: port)
+                try s.send("GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(RawSocket.upgradeHeaders)"
                     + "Origin: \(origin)\r\nCookie: \(cookie)\r\n\r\n")
+                return String(decoding: try await s.read(until: "\r\n"), as: UTF8.self)
             }
-            #expect(try upgrade(origin: "http://127.0.0.1:\(port)").hasPrefix("HTTP/1.1 101"))
+            #expect(try await upgrade(origin: "http://127.0.0.1:\(port)").hasPrefix("HTTP/1.1 101"))
             // Another site's page cannot open the stream with the user's cookie: the refusal says why.
-            #expect(try upgrade(origin: "https://evil.example").hasPrefix("HTTP/1.1 403"))
-            #expect(try upgrade(origin: "http://127.0.0.1:1").hasPrefix("HTTP/1.1 403"))
+            #expect(try await upgrade(origin: "https://evil.example").hasPrefix("HTTP/1.1 403"))
+            #expect(try await upgrade(origin: "http://127.0.0.1:1").hasPrefix("HTTP/1.1 403"))
         }
     }
 

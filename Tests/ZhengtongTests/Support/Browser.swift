@@ -85,27 +85,3 @@ actor Browser {
 
     func dropCookie(_ name: String) { cookies[name] = nil }
 }
-
-/// Sends one raw HTTP/1.1 request over a plain socket and returns the status line. Used for the WebSocket
-/// upgrade as a browser sends it, with an `Origin` of our choosing (WebSocket clients add their own).
-func rawStatusLine(port: Int, _ request: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestSetupError.fixture("socket failed") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw TestSetupError.fixture("connect failed") }
-    let bytes = Array(request.utf8)
-    guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestSetupError.fixture("send failed") }
-    var buffer = [UInt8](repeating: 0, count: 1024)
-    let n = recv(fd, &buffer, buffer.count, 0)
-    guard n > 0 else { throw TestSetupError.fixture("no response") }
-    return String(decoding: buffer[..<n], as: UTF8.self).components(separatedBy: "\r\n").first ?? ""
-}
