@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "zhengtong", targets: ["zhengtong"]),
         .executable(name: "zhengtong-load", targets: ["zhengtong-load"]),
+        .executable(name: "zhengtong-dirbench", targets: ["zhengtong-dirbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -132,6 +133,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Nothing from the project's own modules: it builds alone, while the server is being changed.
+        .executableTarget(
+            name: "zhengtong-dirbench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,10 +8,13 @@ import ZhengtongCore
 public struct DirectoryService: Sendable {
     public let database: any Database
     public let clock: any WallClock
+    /// Answers searches and member listings from memory once built; without it (or until then) SQL does.
+    public let index: DirectoryIndex?
 
-    public init(database: any Database, clock: any WallClock) {
+    public init(database: any Database, clock: any WallClock, index: DirectoryIndex? = nil) {
         self.database = database
         self.clock = clock
+        self.index = index
     }
 
     /// Every directory write: one transaction, and the change generation moved on once it has committed.
@@ -103,6 +106,12 @@ public struct DirectoryService: Sendable {
 
     /// People holding a position in the org (or its subtree), as the viewer may see them.
     public func members(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
+        if let state = try await index?.current() { return try state.members(id, recursive: recursive, viewer: viewer, page: page) }
+        return try await sqlMembers(id, recursive: recursive, viewer: viewer, page: page)
+    }
+
+    /// `members` in SQL: the reference the index must agree with.
+    public func sqlMembers(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         let o = try await org(id, viewer: viewer)
         let inOrg: SQLQueryString = recursive ? PrivacySQL.under("vx.org_path", [o.path]) : "vx.org_id = \(bind: o.id)"
         // Starting from the org's positions (indexed by org and by path) keeps this to the org's people

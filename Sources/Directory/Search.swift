@@ -29,6 +29,12 @@ extension DirectoryService {
     /// part of each source's query, so hidden people, positions and mobiles never match and paging stays
     /// exact.
     public func search(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
+        if let state = try await index?.current() { return try state.search(query, viewer: viewer, page: page) }
+        return try await sqlSearch(query, viewer: viewer, page: page)
+    }
+
+    /// `search` in SQL: the reference the in-memory index must agree with.
+    public func sqlSearch(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         var filters: [SQLQueryString] = []
         var driver: SQLQueryString? = nil
         // A filter narrow enough to start from: an org, or a region at county level or below. Searching

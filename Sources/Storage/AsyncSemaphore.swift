@@ -2,16 +2,16 @@ import Synchronization
 
 /// A counting semaphore for async code: SQLite allows one writer at a time and a bounded number of
 /// readers, and waiting must suspend a task rather than block a thread.
-final class AsyncSemaphore: Sendable {
+public final class AsyncSemaphore: Sendable {
     private struct State {
         var permits: Int
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state: Mutex<State>
 
-    init(permits: Int) { state = Mutex(State(permits: permits)) }
+    public init(permits: Int) { state = Mutex(State(permits: permits)) }
 
-    func wait() async {
+    public func wait() async {
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { s -> Bool in
                 if s.permits > 0 { s.permits -= 1; return true }
@@ -22,7 +22,7 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
-    func signal() {
+    public func signal() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if s.waiters.isEmpty { s.permits += 1; return nil }
             return s.waiters.removeFirst()
@@ -30,7 +30,7 @@ final class AsyncSemaphore: Sendable {
         next?.resume()
     }
 
-    func withPermit<T>(_ body: () async throws -> T) async throws -> T {
+    public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
         await wait()
         do {
             let r = try await body()

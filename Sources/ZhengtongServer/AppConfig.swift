@@ -26,13 +26,17 @@ public struct AppConfig: Sendable, Equatable {
     public var streamPingSeconds = 30
     /// The web app's templates and static files; nil serves the copy bundled with the binary.
     public var webRoot: String? = nil
+    /// "memory": searches and member listings from the in-memory directory index once it is built
+    /// (SQL until then); "sql": always from the database.
+    public var searchIndex = "memory"
 
     public init() {}
 
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
     static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
                        "sms_gateway_url", "voice_gateway_url", "gateway_secret",
-                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "stream_ping_seconds", "web_root"]
+                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "stream_ping_seconds", "web_root",
+                       "search_index"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws -> AppConfig {
@@ -68,6 +72,10 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["stream_recheck_seconds"] { c.streamRecheckSeconds = try int(v, "stream_recheck_seconds", 1...3600) }
         if let v = values["stream_ping_seconds"] { c.streamPingSeconds = try int(v, "stream_ping_seconds", 1...3600) }
         if let v = values["web_root"], !v.isEmpty { c.webRoot = v }
+        if let v = values["search_index"], !v.isEmpty {
+            guard ["memory", "sql"].contains(v) else { throw ConfigError.badValue("search_index", v) }
+            c.searchIndex = v
+        }
         return c
     }
 

@@ -36,7 +36,8 @@ public struct AppServices: Sendable {
         self.database = database
         self.clock = clock
         self.hasher = PasswordHasher(logN: config.passwordLogN)
-        self.directory = DirectoryService(database: database, clock: clock)
+        self.directory = DirectoryService(database: database, clock: clock,
+                                          index: config.searchIndex == "memory" ? DirectoryIndex(database: database) : nil)
         var accountsConfig = AccountsConfig()
         accountsConfig.sessionLifetime = TimeInterval(config.sessionHours) * 3600
         self.accounts = AccountService(database: database, clock: clock, hasher: hasher, config: accountsConfig)
@@ -94,6 +95,27 @@ struct EventBusService: Service {
     }
 }
 
+/// Builds the in-memory directory index once the server is set up (migrated, demo data loaded), then
+/// keeps it following the change log until shutdown.
+struct DirectoryIndexService: Service {
+    let index: DirectoryIndex?
+    let gate: StartupGate
+    let logger: Logger
+    func run() async throws {
+        guard let index else { try? await gracefulShutdown(); return }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                guard await gate.wait() else { return }
+                await index.run(
+                    onBuilt: { people, took in logger.info("directory index built", metadata: ["people": "\(people)", "took": "\(took)"]) },
+                    onError: { error in logger.error("directory index", metadata: ["error": "\(error)"]) })
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
+
 /// Keeps the database's background work running for the server's lifetime and closes it on shutdown.
 /// The server is listed after it, so the service group stops the server first and the database last.
 struct DatabaseService: Service {
@@ -123,6 +145,7 @@ public func buildApplication(
     let services = try AppServices(database: database, clock: clock, config: config, logger: logger)
 
     let gate = StartupGate()
+    let ready = StartupGate()
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(database: database).register(on: router)
@@ -145,6 +168,7 @@ public func buildApplication(
             EventBusService(bus: services.bus, jobs: services.jobs, gate: gate),
             StreamService(registry: streams.registry, delivered: streams.delivered, accounts: services.accounts, dings: services.dings,
                           recheck: services.streamRecheck, ping: services.streamPing, logger: logger),
+            DirectoryIndexService(index: services.directory.index, gate: ready, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
@@ -166,6 +190,7 @@ public func buildApplication(
             try await DemoLoader.loadIfEmpty(database: database, size: size, hasher: services.hasher, clock: clock, logger: logger,
                                              progress: isatty(STDERR_FILENO) == 1)
         }
+        await ready.open()
         logger.info("zhengtong ready", metadata: ["database": "\(location.redacted)", "address": "http://\(config.host):\(config.port)"])
     }
     return app

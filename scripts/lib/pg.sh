@@ -4,6 +4,9 @@
 #
 # pg_start_throwaway  sets PG_BIN, PG_DIR, PG_PORT, PG_URL (returns non-zero on failure)
 # pg_stop_throwaway [DIR]  stops the cluster in DIR (default $PG_DIR) and deletes DIR
+# pg_start_kept DIR   the same kind of cluster, but in DIR and kept: made there on first use, started
+#                     again on what is there later (benchmarks that reuse a seeded database); sets PG_*
+# pg_stop_kept [DIR]  stops it cleanly and leaves DIR
 
 PG_DB=zhengtong_test
 # initdb must run as a user that can own the data dir; /tmp is reachable by that
@@ -47,13 +50,44 @@ pg_pick_port() {
 }
 
 pg_start_throwaway() {
+  pg_check_tools || return 1
+  PG_DIR=$(mktemp -d "$PG_TMP_BASE/zhengtong-pg.XXXXXX") || return 1
+  if [[ $EUID -eq 0 ]]; then chown postgres: "$PG_DIR"; fi
+  pg_init_cluster || return 1
+  pg_run_cluster || return 1
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB" || return 1
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+}
+
+pg_start_kept() {
+  local dir=$1
+  pg_check_tools || return 1
+  mkdir -p "$dir" || return 1
+  PG_DIR=$(cd "$dir" && pwd) || return 1
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres: "$PG_DIR"
+    # Every directory above must let postgres through (one under /root does not).
+    runuser -u postgres -- test -w "$PG_DIR" || { echo "pg: user postgres cannot write $PG_DIR; use a directory under /tmp" >&2; return 1; }
+  fi
+  local fresh=0
+  if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
+    pg_init_cluster || return 1
+    fresh=1
+  fi
+  pg_run_cluster || return 1
+  if ((fresh)); then "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB" || return 1; fi
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+}
+
+pg_check_tools() {
   PG_BIN=$(pg_bindir) || { echo "pg: no PostgreSQL server binaries (initdb, pg_ctl) found" >&2; return 1; }
   if [[ $EUID -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
     echo "pg: running as root but there is no 'postgres' user to own the cluster" >&2; return 1
   fi
-  PG_DIR=$(mktemp -d "$PG_TMP_BASE/zhengtong-pg.XXXXXX") || return 1
-  if [[ $EUID -eq 0 ]]; then chown postgres: "$PG_DIR"; fi
+}
 
+# initdb in $PG_DIR/data, configured for loopback and speed.
+pg_init_cluster() {
   # C.UTF-8 gives UTF-8 with byte-order collation everywhere; older systems may lack it.
   local locale_opt=(--locale=C.UTF-8)
   locale -a 2>/dev/null | grep -qixE 'c\.utf-?8' || locale_opt=(--no-locale)
@@ -74,7 +108,10 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
+}
 
+# Starts the cluster in $PG_DIR/data on a free port; sets PG_PORT.
+pg_run_cluster() {
   for _ in 1 2 3 4 5; do
     PG_PORT=$(pg_pick_port)
     if pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
@@ -89,9 +126,6 @@ EOF
     echo "pg: server did not start:" >&2
     tail -n 5 "$PG_DIR/pg_ctl.log" >&2; tail -n 20 "$PG_DIR/server.log" >&2 2>/dev/null; return 1
   fi
-
-  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB" || return 1
-  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
 }
 
 pg_stop_throwaway() {
@@ -112,4 +146,12 @@ pg_stop_throwaway() {
     if [[ -f $pidfile ]]; then kill -KILL "$(head -n 1 "$pidfile")" 2>/dev/null || true; fi
   fi
   rm -rf "$dir"
+}
+
+pg_stop_kept() {
+  local dir=${1:-${PG_DIR:-}}
+  [[ -n $dir && -f $dir/data/postmaster.pid ]] || return 0
+  local bin; bin=${PG_BIN:-$(pg_bindir)} || return 1
+  # Fast, not immediate: a clean checkpoint, so that the next start needs no recovery.
+  PG_DIR=$dir pg_as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
