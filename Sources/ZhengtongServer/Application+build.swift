@@ -148,7 +148,7 @@ public func buildApplication(
     let ready = StartupGate()
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
-    HealthRoutes(database: database).register(on: router)
+    HealthRoutes(database: database, index: services.directory.index).register(on: router)
     APIRoutes(services: services).register(on: router)
     MessagingRoutes(services: services).register(on: router)
     StreamRoutes(services: services).register(on: router)

@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import Hummingbird
 import Storage
@@ -5,6 +6,7 @@ import ZhengtongCore
 
 struct HealthRoutes {
     let database: any Database
+    let index: DirectoryIndex?
 
     func register(on router: Router<AppContext>) {
         router.get("healthz") { _, _ in StatusDTO(status: "ok") }
@@ -14,7 +16,8 @@ struct HealthRoutes {
             } catch {
                 throw DomainError(.unavailable, "database_unreachable", "the database does not answer")
             }
-            return StatusDTO(status: "ready")
+            // Ready does not wait for the index (SQL answers until it is built); say where it stands.
+            return StatusDTO(status: "ready", searchIndex: index?.status.rawValue)
         }
         router.get("openapi.json") { _, _ -> Response in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources"),
@@ -24,4 +27,8 @@ struct HealthRoutes {
     }
 }
 
-struct StatusDTO: ResponseEncodable { var status: String }
+struct StatusDTO: ResponseEncodable {
+    var status: String
+    var searchIndex: String? = nil
+    enum CodingKeys: String, CodingKey { case status, searchIndex = "search_index" }
+}

@@ -74,8 +74,8 @@ struct APIRoutes {
         }
         authed.get("orgs/:id/members") { req, ctx in
             let recursive = try boolParam(req, "recursive") ?? false
-            return PageDTO(try await directory.members(try ctx.parameters.require("id"), recursive: recursive, viewer: try ctx.requireViewer(),
-                                                       page: try pageRequest(req)), { PersonDTO(v: $0) })
+            return PeoplePageJSON(try await directory.members(try ctx.parameters.require("id"), recursive: recursive,
+                                                              viewer: try ctx.requireViewer(), page: try pageRequest(req)))
         }
 
         // People
@@ -89,8 +89,7 @@ struct APIRoutes {
             let q = req.uri.queryParameters
             let query = PeopleQuery(q: q["q"].map { formDecoded(String($0)) }, region: q["region"].map(String.init), org: q["org"].map(String.init),
                                     line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
-            return PageDTO(try await directory.search(query, viewer: try ctx.requireViewer(), page: try pageRequest(req, defaultLimit: 20)),
-                           { PersonDTO(v: $0) })
+            return PeoplePageJSON(try await directory.search(query, viewer: try ctx.requireViewer(), page: try pageRequest(req, defaultLimit: 20)))
         }
         authed.get("people/:id") { _, ctx in
             PersonDTO(v: try await directory.person(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))

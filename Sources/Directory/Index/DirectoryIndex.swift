@@ -171,7 +171,7 @@ public final class DirectoryIndex: Sendable {
         for r in regions { state.orgs.regions[r.code] = r }
         let found = Set(orgs.map(\.id))
         for id in reloadOrgs where !found.contains(id) {
-            if let slot = state.orgs.slotOf[id] { state.orgs.orgs[Int(slot)].deleted = true }
+            if let slot = state.orgs.slotOf[id] { state.orgs.markDeleted(slot) }
         }
         for o in orgs {
             if let slot = state.orgs.slotOf[o.id] {

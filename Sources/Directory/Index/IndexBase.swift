@@ -102,9 +102,7 @@ struct OrgTable: Sendable {
     mutating func put(_ org: Org) {
         let unitId = org.path.split(separator: "/").first.map(String.init) ?? org.id
         if let s = slotOf[org.id] {
-            orgs[Int(s)].org = org
-            orgs[Int(s)].deleted = false
-            orgs[Int(s)].unitSlot = slotOf[unitId] ?? s
+            orgs[Int(s)] = OrgRec(org: org, unitSlot: slotOf[unitId] ?? s)
         } else {
             let s = Int32(orgs.count)
             slotOf[org.id] = s
@@ -116,9 +114,14 @@ struct OrgTable: Sendable {
     mutating func resolveUnits() {
         for i in orgs.indices {
             let unitId = orgs[i].org.path.split(separator: "/").first.map(String.init) ?? orgs[i].org.id
-            orgs[i].unitSlot = slotOf[unitId] ?? Int32(i)
+            orgs[i] = OrgRec(org: orgs[i].org, unitSlot: slotOf[unitId] ?? Int32(i))
         }
     }
 
     func lines(of slot: Int32) -> [String] { orgs[Int(orgs[Int(slot)].unitSlot)].org.lines }
+
+    mutating func markDeleted(_ slot: Int32) {
+        let rec = orgs[Int(slot)]
+        orgs[Int(slot)] = OrgRec(org: rec.org, unitSlot: rec.unitSlot, deleted: true)
+    }
 }

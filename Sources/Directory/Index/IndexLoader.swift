@@ -45,43 +45,37 @@ enum IndexLoader {
 
     /// Everyone, in rank order, with their positions attached.
     static func people(_ db: any SQLDatabase, orgs: OrgTable) async throws -> [PersonRec] {
-        var people = try await stream(db, "SELECT \(unsafeRaw: Rows.personColumns) FROM people ORDER BY pinyin_compact, id") {
-            PersonRec(person: try Rows.person($0), positions: [])
-        }
+        var people = try await stream(db, "SELECT \(unsafeRaw: Rows.personColumns) FROM people ORDER BY pinyin_compact, id", Rows.person)
         // The database's collation may not be byte order (PostgreSQL with a language locale).
-        if !zip(people, people.dropFirst()).allSatisfy({ rankLess($0.person, $1.person) }) {
-            people.sort { rankLess($0.person, $1.person) }
+        if !zip(people, people.dropFirst()).allSatisfy({ rankLess($0, $1) }) {
+            people.sort(by: rankLess)
         }
         var rankOf = [String: Int](minimumCapacity: people.count)
-        for (i, p) in people.enumerated() { rankOf[p.person.id] = i }
+        for (i, p) in people.enumerated() { rankOf[p.id] = i }
+        var positions = [[PosRec]](repeating: [], count: people.count)
         for (personId, orgId, var pos) in try await stream(db, "SELECT \(unsafeRaw: positionColumns) FROM positions", position) {
             guard let i = rankOf[personId] else { continue }
             pos.orgSlot = orgs.slotOf[orgId] ?? -1
-            people[i].positions.append(pos)
+            positions[i].append(pos)
         }
-        for i in people.indices where people[i].positions.count > 1 { PersonRec.sortPositions(&people[i].positions) }
-        return people
+        return zip(people, positions).map { PersonRec(person: $0, positions: $1) }
     }
 
     /// The current records of some people (missing ids are simply absent).
     static func people(_ db: any SQLDatabase, ids: [String], orgs: OrgTable) async throws -> [PersonRec] {
-        var out: [String: PersonRec] = [:]
+        var out: [String: (Person, [PosRec])] = [:]
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = Array(ids[start..<min(start + 500, ids.count)])
             for p in try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: chunk))").all().map(Rows.person) {
-                out[p.id] = PersonRec(person: p, positions: [])
+                out[p.id] = (p, [])
             }
             for row in try await db.raw("SELECT \(unsafeRaw: positionColumns) FROM positions WHERE person_id IN (\(binds: chunk))").all() {
                 var (personId, orgId, pos) = try position(row)
                 pos.orgSlot = orgs.slotOf[orgId] ?? -1
-                out[personId]?.positions.append(pos)
+                out[personId]?.1.append(pos)
             }
         }
-        return out.values.map { rec in
-            var rec = rec
-            PersonRec.sortPositions(&rec.positions)
-            return rec
-        }
+        return out.values.map { PersonRec(person: $0.0, positions: $0.1) }
     }
 
     /// (pinyin_compact, id) in byte order: the rank order.

@@ -34,7 +34,7 @@ extension IndexState {
 
         let positionFilter = filter.isEmpty ? nil : filter
         let visible: (PersonRec) -> Bool = { rec in
-            (rank == nil || rec.person.rank == rank) && rules.personVisible(rec, filter: positionFilter)
+            (rank.map { r in rec.person.rank.map { Bytewise.equal($0, r) } ?? false } ?? true) && rules.personVisible(rec, filter: positionFilter)
         }
         var sources = Self.sources(q)
         if let narrow { sources = [.narrow(candidates: narrow, matches: sources)] }
@@ -79,13 +79,13 @@ extension IndexState {
         let needle = q.lowercased()
         func rows(_ rec: PersonRec) -> [(String, PersonRec)] {
             rec.positions.compactMap { p in
-                guard let t = p.title, t.lowercased().contains(needle), let o = rules.org(p),
+                guard let t = p.title, Bytewise.contains(t.lowercased(), needle), let o = rules.org(p),
                       rules.positionVisible(o), rules.withinRestriction(o) else { return nil }
                 return (t, rec)
             }
         }
         var out: [(String, PersonRec)] = []
-        for title in base.titleKeys where title.lowercased().contains(needle) {
+        for title in base.titleKeys where Bytewise.contains(title.lowercased(), needle) {
             for r in base.titles[title] ?? [] where isCurrent(r) {
                 let rec = base.people[Int(r)]
                 guard visible(rec) else { continue }

@@ -2,11 +2,18 @@ import Foundation
 
 /// What the in-memory index keeps of an org: the fields privacy rules and filters read, plus its unit
 /// (whose lines every position in the org carries).
-struct OrgRec: Sendable {
-    var org: Org
-    /// Slot of the unit at the top of this org's path (itself for a unit), nil until resolved.
-    var unitSlot: Int32
-    var deleted = false
+/// A class, so a position's check reads the org's fields in place instead of copying the org.
+final class OrgRec: Sendable {
+    let org: Org
+    /// Slot of the unit at the top of this org's path (itself for a unit).
+    let unitSlot: Int32
+    let deleted: Bool
+
+    init(org: Org, unitSlot: Int32, deleted: Bool = false) {
+        self.org = org
+        self.unitSlot = unitSlot
+        self.deleted = deleted
+    }
 }
 
 /// One position as the index keeps it; the org's derived fields are read through `orgSlot`, so an org
@@ -22,11 +29,24 @@ struct PosRec: Sendable {
 }
 
 /// A person with their positions, in the order the API shows them (main first, then display order, id).
-struct PersonRec: Sendable {
-    var person: Person
-    var positions: [PosRec]
+/// A class, so the lists and the candidates of a search share one record instead of copying its fields.
+final class PersonRec: Sendable {
+    let person: Person
+    let positions: [PosRec]
+    /// The name lower-cased, for substring matches (SQLite's LIKE folds ASCII case).
+    let folded: String
+
+    init(person: Person, positions: [PosRec]) {
+        self.person = person
+        var ps = positions
+        Self.sortPositions(&ps)
+        self.positions = ps
+        let lower = person.name.lowercased()
+        self.folded = lower == person.name ? person.name : lower
+    }
 
     static func sortPositions(_ ps: inout [PosRec]) {
+        guard ps.count > 1 else { return }
         ps.sort { a, b in
             if a.main != b.main { return a.main }
             if a.order != b.order { return a.order < b.order }
@@ -50,6 +70,34 @@ enum Bytewise {
             case (nil, _): return -1
             case (_, nil): return 1
             case let (x?, y?): if x != y { return x < y ? -1 : 1 }
+            }
+        }
+    }
+
+    /// Byte equality, as the databases compare text (Swift's `==` compares canonical equivalence, and
+    /// takes a slow path for every non-ASCII string).
+    static func equal(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Whether `needle` occurs in `haystack`, byte for byte (UTF-8 keeps characters whole).
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        var h = haystack, n = needle
+        return h.withUTF8 { hb in
+            n.withUTF8 { nb in
+                guard let first = nb.first else { return true }
+                guard hb.count >= nb.count else { return false }
+                var i = 0
+                let last = hb.count - nb.count
+                while i <= last {
+                    if hb[i] == first {
+                        var k = 1
+                        while k < nb.count && hb[i + k] == nb[k] { k += 1 }
+                        if k == nb.count { return true }
+                    }
+                    i += 1
+                }
+                return false
             }
         }
     }

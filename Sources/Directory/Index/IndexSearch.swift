@@ -58,7 +58,7 @@ extension IndexState {
             let range = IndexBase.prefixRange(base.byMobile, prefix: c) { people[Int($0)].person.mobile ?? "" }
             take(base.byMobile[range]) { rules.mobileVisible($0) }
         case .exact(let name): take(base.names[name] ?? []) { _ in true }
-        case .gram(let gram, let needle): take(base.grams[gram] ?? []) { $0.person.name.lowercased().contains(needle) }
+        case .gram(let gram, let needle): take(base.grams[gram] ?? []) { Bytewise.contains($0.folded, needle) }
         case .narrow(let candidates, let matches): take(candidates) { rec in matches.contains { Self.matches($0, rec, rules) } }
         }
         let less = Self.order(source)
@@ -75,8 +75,8 @@ extension IndexState {
         case .pinyin(let c): return Bytewise.underPrefix(p.pinyinCompact, c)
         case .initials(let c): return Bytewise.underPrefix(p.initials, c)
         case .mobile(let c): return p.mobile.map { Bytewise.underPrefix($0, c) } ?? false && rules.mobileVisible(rec)
-        case .exact(let name): return p.name == name
-        case .gram(_, let needle): return p.name.lowercased().contains(needle)
+        case .exact(let name): return Bytewise.equal(p.name, name)
+        case .gram(_, let needle): return Bytewise.contains(rec.folded, needle)
         case .narrow(_, let matches): return matches.contains { Self.matches($0, rec, rules) }
         }
     }
