@@ -22,4 +22,10 @@ public struct PersonView: Sendable, Equatable {
     public var person: Person
     public var positions: [PositionView]
     public var mobileVisible: Bool
+
+    public init(person: Person, positions: [PositionView], mobileVisible: Bool) {
+        self.person = person
+        self.positions = positions
+        self.mobileVisible = mobileVisible
+    }
 }
