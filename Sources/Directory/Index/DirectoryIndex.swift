@@ -38,7 +38,10 @@ public final class DirectoryIndex: Sendable {
         stored.withLock { s in s.state == nil ? .building : (s.usable && !s.rebuildWanted ? .ready : .rebuilding) }
     }
 
-    public var peopleCount: Int { stored.withLock { s in (s.state?.base.people.count ?? 0) + (s.state?.changed.count ?? 0) } }
+    /// People in the index: the base, less those replaced by a changed record, plus the changed records.
+    public var peopleCount: Int {
+        stored.withLock { s in s.state.map { $0.base.people.count - $0.tombstones.count + $0.changed.count } ?? 0 }
+    }
 
     /// A current state to answer from, or nil when the index cannot answer (not built, or an org moved).
     func current() async throws -> IndexState? {

@@ -39,16 +39,13 @@ final class IndexBase: Sendable {
             rankOf[rec.person.id] = r
             for g in NameGrams.grams(rec.person.name) { grams[g, default: []].append(r) }
             names[rec.person.name, default: []].append(r)
-            var lastOrg: Int32 = -1, lastCounty = ""
             for p in rec.positions {
                 if let t = p.title { titleRows[t, default: []].append((rec.person.id, r)) }
                 guard p.orgSlot >= 0 else { continue }
-                // A person with two positions in one org is listed there once.
-                if p.orgSlot != lastOrg, orgMembers[Int(p.orgSlot)].last != r { orgMembers[Int(p.orgSlot)].append(r) }
-                lastOrg = p.orgSlot
+                // Ranks arrive in order, so a person with two positions in one org (or county) is listed once.
+                if orgMembers[Int(p.orgSlot)].last != r { orgMembers[Int(p.orgSlot)].append(r) }
                 let c = String(orgs.orgs[Int(p.orgSlot)].org.regionCode.prefix(6))
-                if c != lastCounty, county[c]?.last != r { county[c, default: []].append(r) }
-                lastCounty = c
+                if county[c]?.last != r { county[c, default: []].append(r) }
             }
         }
         self.rankOf = rankOf

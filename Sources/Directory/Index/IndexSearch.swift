@@ -12,11 +12,6 @@ struct IndexState: Sendable {
     var tombstones: Set<Int32> = []
 
     func isCurrent(_ rank: Int32) -> Bool { tombstones.isEmpty || !tombstones.contains(rank) }
-
-    func person(_ id: String) -> PersonRec? {
-        if let rec = changed[id] { return rec }
-        return base.rankOf[id].map { base.people[Int($0)] }
-    }
 }
 
 /// Where one list of search results comes from, and in which order (see `DirectoryService.sources`,
