@@ -7,7 +7,7 @@ import ZhengtongCore
 @Suite struct DingTests {
     static let secret = "gateway-secret-1"
 
-    @Test(.timeLimit(.minutes(3)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func dingLifecycleWithEscalation(_ backend: Backend) async throws {
         let clock = ManualClock()
         try await GatewayReceiver().run { gateway in
@@ -101,7 +101,7 @@ import ZhengtongCore
     }
 
     /// A scheduled DING and its escalation are stored jobs: they happen even if the server restarts in between.
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func scheduledDingSurvivesARestart(_ backend: Backend) async throws {
         let clock = ManualClock()
         let url = try await backend.freshDatabaseURL()
@@ -128,7 +128,7 @@ import ZhengtongCore
     }
 
     /// A gateway that is down is retried with a growing delay; nobody's escalation is lost to it.
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func escalationRetriesAFailingGateway(_ backend: Backend) async throws {
         let clock = ManualClock()
         try await GatewayReceiver(failFirst: 1).run { gateway in

@@ -8,7 +8,7 @@ import Testing
 @Suite struct EventTests {
     struct Payload: Codable { var text: String }
 
-    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func appendReplayAndLiveDelivery(_ backend: Backend) async throws {
         let url = try await backend.freshDatabaseURL()
         try await Databases.with(try DatabaseLocation(url: url), logger: Logger(label: "test")) { db in
@@ -75,7 +75,7 @@ import Testing
     }
 
     /// Two nodes on one PostgreSQL: an event committed through node A reaches a client of node B.
-    @Test(.timeLimit(.minutes(1))) func twoNodesShareEventsThroughPostgres() async throws {
+    @Test(.timeLimit(.minutes(5))) func twoNodesShareEventsThroughPostgres() async throws {
         guard Backend.available.contains(.postgres) else { return }
         let url = try await Backend.postgres.freshDatabaseURL()
         let location = try DatabaseLocation(url: url)

@@ -3,7 +3,7 @@ import Testing
 import ZhengtongCore
 
 @Suite struct MessagingMoreTests {
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func recallRules(_ backend: Backend) async throws {
         let clock = ManualClock()
         try await TestServer.with(backend, clock: clock) { api in
@@ -42,7 +42,7 @@ import ZhengtongCore
     }
 
     /// Read receipts in a large group: each read is one write, counts stay exact.
-    @Test(.timeLimit(.minutes(3)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func receiptsInALargeGroup(_ backend: Backend) async throws {
         try await TestServer.with(backend, demo: "county") { api in
             let staff = try await api.login("staff", "zhengtong")
@@ -80,7 +80,7 @@ import ZhengtongCore
 
 @Suite struct OrgGroupTests {
     /// A department group's membership follows the directory: new positions join it, ended ones leave.
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func departmentGroupFollowsTheDirectory(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -114,7 +114,7 @@ import ZhengtongCore
 }
 
 @Suite struct MessageSearchTests {
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func chineseFullTextOverMyConversationsOnly(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -158,7 +158,7 @@ import ZhengtongCore
         try await who.upload("/api/v1/attachments?name=\(name)", data, contentType: type)
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func uploadAttachDownloadAndRecall(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -189,7 +189,7 @@ import ZhengtongCore
 }
 
 @Suite struct GroupAdminTests {
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func renameAdminsAndOwnerTransfer(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -218,7 +218,7 @@ import ZhengtongCore
 
 @Suite struct StreamSessionTests {
     /// Revoking a session (or signing out) ends its live stream within the re-check interval.
-    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func aRevokedSessionStopsReceiving(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)

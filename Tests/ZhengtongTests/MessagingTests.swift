@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @Suite struct MessagingTests {
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func directChatWithLiveDeliveryReceiptsAndResume(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -91,7 +91,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func groupsAndResumeAcrossARestart(_ backend: Backend) async throws {
         let url = try await backend.freshDatabaseURL()
         let (conv, cursor, bobToken): (String, String, String) = try await TestServer.with(backend, url: url) { api in

@@ -9,7 +9,7 @@ import Testing
 /// The stream's WebSocket below the router: refusals, pings, and a client that cannot keep up.
 @Suite struct StreamTests {
     /// An upgrade that is refused answers with the API's JSON error and the real status, not a bare 400.
-    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func refusedUpgradesSayWhy(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)
@@ -41,7 +41,7 @@ import Testing
 
     /// The server pings every stream; one that does not answer by the next ping is closed. A client that
     /// answers (as every WebSocket client does) stays.
-    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func silentPeersAreDroppedAndLiveOnesStay(_ backend: Backend) async throws {
         try await TestServer.with(backend, configure: { $0.streamPingSeconds = 1 }) { api in
             let f = try await Fixture.build(api)
@@ -65,7 +65,7 @@ import Testing
 
     /// A client's close frame is echoed with its code before the server hangs up; a client that only
     /// half-closes its side (FIN) is let go at once rather than kept until a write fails.
-    @Test(.timeLimit(.minutes(1)), arguments: Backend.available)
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func clientCloseAndHalfCloseEndTheStream(_ backend: Backend) async throws {
         try await TestServer.with(backend) { api in
             let f = try await Fixture.build(api)

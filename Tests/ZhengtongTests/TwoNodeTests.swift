@@ -3,7 +3,7 @@ import Testing
 
 /// Two `zhengtong` servers on one PostgreSQL deliver each other's events in real time.
 @Suite struct TwoNodeTests {
-    @Test(.timeLimit(.minutes(2))) func aMessageSentOnNodeAArrivesOnNodeB() async throws {
+    @Test(.timeLimit(.minutes(5))) func aMessageSentOnNodeAArrivesOnNodeB() async throws {
         guard Backend.available.contains(.postgres) else { return }
         let url = try await Backend.postgres.freshDatabaseURL()
         try await TestServer.with(.postgres, url: url) { nodeA in

@@ -56,4 +56,8 @@ final class StreamClient: Sendable {
     }
 
     func close() { task.cancel() }
+
+    /// A test that throws or is cancelled before it calls `close` must not leave the connection open: the
+    /// server's shutdown waits for every connection.
+    deinit { task.cancel() }
 }
