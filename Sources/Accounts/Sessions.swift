@@ -2,6 +2,7 @@ import Audit
 import Crypto
 import Directory
 import Foundation
+import Synchronization
 import SQLKit
 import Storage
 import ZhengtongCore
@@ -27,6 +28,8 @@ public struct LoginResult: Sendable {
 public struct Authenticated: Sendable {
     public var personId: String
     public var sessionId: String
+    /// When the session ends (Unix milliseconds), so a cached copy is never used past it.
+    public var expiresAt: Int64 = .max
 }
 
 public struct AccountsConfig: Sendable {
@@ -144,11 +147,12 @@ public struct AccountService: Sendable {
         let now = clock.now()
         let found = try await database.read { db in
             try await db.raw("""
-                SELECT s.id, s.person_id, s.last_seen_at FROM sessions s JOIN people p ON p.id = s.person_id
+                SELECT s.id, s.person_id, s.last_seen_at, s.expires_at FROM sessions s JOIN people p ON p.id = s.person_id
                 WHERE s.token_hash = \(bind: Self.tokenHash(token)) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now.millis)
                   AND p.status = 'active'
                 """).first().map { r in
-                (Authenticated(personId: try r.decode(column: "person_id", as: String.self), sessionId: try r.decode(column: "id", as: String.self)),
+                (Authenticated(personId: try r.decode(column: "person_id", as: String.self), sessionId: try r.decode(column: "id", as: String.self),
+                               expiresAt: try r.decode(column: "expires_at", as: Int64.self)),
                  try r.decode(column: "last_seen_at", as: Int64.self))
             }
         }
@@ -210,6 +214,13 @@ public struct AccountService: Sendable {
                 """).all().count
             guard n == 1 else { throw DomainError.notFound("session") }
             try await AuditLog.append(db, actor: actor, action: "auth.session_revoked", targetType: "session", targetId: sessionId, at: clock.now())
+            Self.revocations.add(1, ordering: .relaxed)
         }
+        Self.revocations.add(1, ordering: .relaxed)
     }
+
+    /// Bumped by every session revoked in this process (inside the transaction and after its commit, so
+    /// a check that read the session in between cannot be kept under the new number). Caches of who is
+    /// behind a token compare it; a disabled person moves `DirectoryChanges.generation` instead.
+    public static let revocations = Atomic<Int>(0)
 }

@@ -25,8 +25,8 @@ public struct AppServices: Sendable {
     public let messaging: MessagingService
     public let jobs: JobQueue
     public let dings: DingService
-    /// Signed-in viewers, kept for a moment between requests.
-    let viewers = ViewerCache()
+    /// Who is behind a token, kept for a moment between requests.
+    let signedIn = SignedIn()
 
     public let maxAttachmentBytes: Int
     public let streamRecheck: Duration

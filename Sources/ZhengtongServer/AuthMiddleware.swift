@@ -37,10 +37,9 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             throw DomainError.unauthenticated
         }
-        guard let auth = try await services.accounts.authenticate(token: token),
-              let viewer = try await services.viewers.viewer(auth.personId, load: { try await services.directory.viewer(personId: auth.personId) }) else {
+        guard token.utf8.count <= 200, let signedIn = try await services.signedIn.resolve(token: token, services: services) else {
             throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
         }
-        return (auth, viewer)
+        return signedIn
     }
 }

@@ -88,8 +88,7 @@ struct WebSessionMiddleware: RouterMiddleware {
                 try WebSecurity.checkCSRF(req, form: ctx.form)
             }
             if let token = request.cookies[WebSecurity.sessionCookie]?.value, !token.isEmpty,
-               let auth = try await kit.services.accounts.authenticate(token: token),
-               let viewer = try await kit.services.viewers.viewer(auth.personId, load: { try await kit.services.directory.viewer(personId: auth.personId) }) {
+               token.utf8.count <= 200, let (auth, viewer) = try await kit.services.signedIn.resolve(token: token, services: kit.services) {
                 ctx.session = auth
                 ctx.viewer = viewer
             }

@@ -1,0 +1,29 @@
+import Accounts
+import Directory
+import ZhengtongCore
+
+/// Who is behind a session token, kept for a moment between requests instead of checked with one query
+/// (the session) and loaded with four more (the viewer's positions and admin scope) on every request.
+///
+/// In this process a change is seen by the very next request: a session revoked or signed out moves
+/// `AccountService.revocations`, and a disabled person, a new grant or a moved position moves
+/// `DirectoryChanges.generation`, which empties both caches. A change made on another node is seen within
+/// the caches' lifetime (one second for sessions, two for viewers); open streams are re-checked by
+/// `StreamService` on their own schedule. A cached session is never used past its expiry.
+struct SignedIn: Sendable {
+    let sessions = RecentCache<Authenticated>(lifetime: .seconds(1))
+    let viewers = RecentCache<Viewer>(lifetime: .seconds(2))
+
+    func resolve(token: String, services: AppServices) async throws -> (Authenticated, Viewer)? {
+        let directoryGeneration = DirectoryChanges.generation.load(ordering: .relaxed)
+        // Both counters only grow, so their sum moves whenever either does.
+        let sessionGeneration = directoryGeneration &+ AccountService.revocations.load(ordering: .relaxed)
+        guard let auth = try await sessions.value(AccountService.tokenHash(token), generation: sessionGeneration,
+                                                  load: { try await services.accounts.authenticate(token: token) }),
+              auth.expiresAt > services.clock.now().millis,
+              let viewer = try await viewers.value(auth.personId, generation: directoryGeneration,
+                                                   load: { try await services.directory.viewer(personId: auth.personId) })
+        else { return nil }
+        return (auth, viewer)
+    }
+}
