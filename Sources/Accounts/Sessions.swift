@@ -55,7 +55,7 @@ public struct AccountService: Sendable {
     }
 
     public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 
     public func login(identifier: String, password: String, userAgent: String?, address: String?) async throws -> LoginResult {

@@ -69,7 +69,7 @@ public enum AuditLog {
     }
 
     static func hex<D: Sequence>(_ d: D) -> String where D.Element == UInt8 {
-        d.map { String(format: "%02x", $0) }.joined()
+        Hex.string(d)
     }
 
     public enum VerifyResult: Sendable, Equatable {

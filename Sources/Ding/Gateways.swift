@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ZhengtongCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -43,7 +44,7 @@ public struct HTTPGateway: NotificationGateway {
     }
 
     public static func signature(_ body: Data, secret: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
+        Hex.string(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
     }
 
     public func send(_ message: GatewayMessage) async throws {

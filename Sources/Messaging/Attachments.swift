@@ -73,7 +73,7 @@ extension MessagingService {
         try AttachmentRules.check(contentType: contentType, firstBytes: first)
         var hasher = SHA256()
         for c in chunks { hasher.update(data: c) }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(hasher.finalize())
         let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? contentType
         let id = ID.make(at: clock.now())
         try store.write(id: id, chunks)

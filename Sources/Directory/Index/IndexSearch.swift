@@ -54,12 +54,74 @@ extension IndexState {
             take(base.byMobile[range]) { rules.mobileVisible($0) }
         case .exact(let name): take(base.names[name] ?? []) { _ in true }
         case .gram(let gram, let needle): take(base.grams[gram] ?? []) { Bytewise.contains($0.folded, needle) }
-        case .narrow(let candidates, let matches): take(candidates) { rec in matches.contains { Self.matches($0, rec, rules) } }
+        case .narrow(let candidates, let matches):
+            take(narrowed(candidates, matches) ?? candidates) { rec in matches.contains { Self.matches($0, rec, rules) } }
         }
         let less = Self.order(source)
         let fromChanges = changed.values.filter { Self.matches(source, $0, rules) && visible($0) }.sorted(by: less)
         guard !fromChanges.isEmpty else { return fromBase }
         return Array(Self.merge(fromBase, fromChanges, less).prefix(needed))
+    }
+
+    /// The candidates that can match one of `matches`, still in rank order, read from the matches' own
+    /// lists when those are shorter than the candidates: a surname in a county is a few hundred people,
+    /// where walking the county's thousands checked every name. Nil when a match has no such list or the
+    /// lists are longer; the caller then walks every candidate. Either way the same check runs on each,
+    /// so the pages are the same.
+    func narrowed(_ candidates: [Int32], _ matches: [IndexSource]) -> [Int32]? {
+        var lists: [[Int32]] = []
+        var total = 0
+        for m in matches {
+            let list: [Int32]
+            switch m {
+            case .exact(let name): list = base.names[name] ?? []
+            case .gram(let gram, _): list = base.grams[gram] ?? []
+            case .pinyin(let c):
+                // Ranks are in pinyin order, so the prefix is one range of ranks and its candidates a slice.
+                let range = IndexBase.prefixRange(0..<Int32(base.people.count), prefix: c) { base.people[Int($0)].person.pinyinCompact }
+                list = Array(candidates[Self.lowerBound(candidates, Int32(range.lowerBound))..<Self.lowerBound(candidates, Int32(range.upperBound))])
+            case .initials(let c):
+                let range = IndexBase.prefixRange(base.byInitials, prefix: c) { base.people[Int($0)].person.initials }
+                guard range.count <= candidates.count else { return nil }
+                list = base.byInitials[range].sorted()
+            default: return nil
+            }
+            total += list.count
+            if total > candidates.count { return nil }
+            lists.append(list)
+        }
+        var union = lists.count == 1 ? lists[0] : lists.flatMap { $0 }.sorted()
+        if lists.count > 1 {
+            var unique: [Int32] = []
+            unique.reserveCapacity(union.count)
+            for r in union where unique.last != r { unique.append(r) }
+            union = unique
+        }
+        return Self.intersect(union, candidates)
+    }
+
+    /// The first index of ascending `list` whose value is at least `value`, from `start` on.
+    static func lowerBound(_ list: [Int32], _ value: Int32, from start: Int = 0) -> Int {
+        var lo = start, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The values in both ascending lists, ascending: each value of the shorter is looked up in the
+    /// longer from where the last one was found.
+    static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        let (short, long) = a.count <= b.count ? (a, b) : (b, a)
+        var out: [Int32] = []
+        var from = 0
+        for r in short {
+            from = lowerBound(long, r, from: from)
+            if from == long.count { break }
+            if long[from] == r { out.append(r) }
+        }
+        return out
     }
 
     /// Whether `rec` belongs to `source` (how a changed record is tested, having no place in the lists).

@@ -100,7 +100,7 @@ struct ScimService: Sendable {
         var r = resource
         r["meta"] = nil
         let data = (try? ScimJSON.encode(r)) ?? Data()
-        return "W/\"" + SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined() + "\""
+        return "W/\"" + Hex.string(SHA256.hash(data: data).prefix(8)) + "\""
     }
 
     func timestamps(_ table: String, _ ids: [String]) async throws -> [String: (Date, Date)] {

@@ -21,7 +21,7 @@ enum WebSecurity {
 
     static func newToken() -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        return Hex.string((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 
     /// Compares in time independent of where the strings differ, so the token cannot be guessed byte by byte.
