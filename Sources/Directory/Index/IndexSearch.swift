@@ -55,7 +55,12 @@ extension IndexState {
         case .exact(let name): take(base.names[name] ?? []) { _ in true }
         case .gram(let gram, let needle): take(base.grams[gram] ?? []) { Bytewise.contains($0.folded, needle) }
         case .narrow(let candidates, let matches):
-            take(narrowed(candidates, matches) ?? candidates) { rec in matches.contains { Self.matches($0, rec, rules) } }
+            let check: (PersonRec) -> Bool = { rec in matches.contains { Self.matches($0, rec, rules) } }
+            if let driver = driver(for: matches, within: candidates) {
+                take(SortedIntersection(driver, candidates), check: check)
+            } else {
+                take(candidates, check: check)
+            }
         }
         let less = Self.order(source)
         let fromChanges = changed.values.filter { Self.matches(source, $0, rules) && visible($0) }.sorted(by: less)
@@ -63,24 +68,29 @@ extension IndexState {
         return Array(Self.merge(fromBase, fromChanges, less).prefix(needed))
     }
 
-    /// The candidates that can match one of `matches`, still in rank order, read from the matches' own
-    /// lists when those are shorter than the candidates: a surname in a county is a few hundred people,
-    /// where walking the county's thousands checked every name. Nil when a match has no such list or the
-    /// lists are longer; the caller then walks every candidate. Either way the same check runs on each,
-    /// so the pages are the same.
-    func narrowed(_ candidates: [Int32], _ matches: [IndexSource]) -> [Int32]? {
+    /// An ascending list of ranks holding everyone who can match one of `matches`, to walk together with
+    /// a subtree's people (`SortedIntersection`) instead of testing every person of the subtree: a
+    /// surname in a county is a few hundred people among thousands, and in the province's lists the
+    /// walk skips ahead through whichever list is behind. Nil when a match has no such list; the caller
+    /// then walks every candidate. Either way the same check runs on each, so the pages are the same.
+    func driver(for matches: [IndexSource], within candidates: [Int32]) -> [Int32]? {
+        // A name equal to the query contains it, so it is in the query's gram list too.
+        if let gram = matches.lazy.compactMap({ m -> String? in if case .gram(let g, _) = m { return g } else { return nil } }).first,
+           matches.allSatisfy({ if case .gram = $0 { return true }; if case .exact = $0 { return true }; return false }) {
+            return base.grams[gram] ?? []
+        }
         var lists: [[Int32]] = []
         var total = 0
         for m in matches {
             let list: [Int32]
             switch m {
             case .exact(let name): list = base.names[name] ?? []
-            case .gram(let gram, _): list = base.grams[gram] ?? []
             case .pinyin(let c):
                 // Ranks are in pinyin order, so the prefix is one range of ranks and its candidates a slice.
                 let range = IndexBase.prefixRange(0..<Int32(base.people.count), prefix: c) { base.people[Int($0)].person.pinyinCompact }
                 list = Array(candidates[Self.lowerBound(candidates, Int32(range.lowerBound))..<Self.lowerBound(candidates, Int32(range.upperBound))])
             case .initials(let c):
+                // Ordered by initials, not rank: sorted here, so only when it is short.
                 let range = IndexBase.prefixRange(base.byInitials, prefix: c) { base.people[Int($0)].person.initials }
                 guard range.count <= candidates.count else { return nil }
                 list = base.byInitials[range].sorted()
@@ -90,38 +100,21 @@ extension IndexState {
             if total > candidates.count { return nil }
             lists.append(list)
         }
-        var union = lists.count == 1 ? lists[0] : lists.flatMap { $0 }.sorted()
-        if lists.count > 1 {
-            var unique: [Int32] = []
-            unique.reserveCapacity(union.count)
-            for r in union where unique.last != r { unique.append(r) }
-            union = unique
-        }
-        return Self.intersect(union, candidates)
+        if lists.count == 1 { return lists[0] }
+        var unique: [Int32] = []
+        unique.reserveCapacity(total)
+        for r in lists.flatMap({ $0 }).sorted() where unique.last != r { unique.append(r) }
+        return unique
     }
 
     /// The first index of ascending `list` whose value is at least `value`, from `start` on.
-    static func lowerBound(_ list: [Int32], _ value: Int32, from start: Int = 0) -> Int {
-        var lo = start, hi = list.count
+    static func lowerBound(_ list: [Int32], _ value: Int32, from start: Int = 0, below end: Int? = nil) -> Int {
+        var lo = start, hi = end ?? list.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if list[mid] < value { lo = mid + 1 } else { hi = mid }
         }
         return lo
-    }
-
-    /// The values in both ascending lists, ascending: each value of the shorter is looked up in the
-    /// longer from where the last one was found.
-    static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
-        let (short, long) = a.count <= b.count ? (a, b) : (b, a)
-        var out: [Int32] = []
-        var from = 0
-        for r in short {
-            from = lowerBound(long, r, from: from)
-            if from == long.count { break }
-            if long[from] == r { out.append(r) }
-        }
-        return out
     }
 
     /// Whether `rec` belongs to `source` (how a changed record is tested, having no place in the lists).
@@ -163,5 +156,31 @@ extension IndexState {
             if j == b.count || (i < a.count && !less(b[j], a[i])) { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
         }
         return out
+    }
+}
+
+/// The values in both of two ascending lists, ascending, found lazily: whichever list is behind skips
+/// ahead (exponentially, then by halves) to the other's value, so a walk that stops after a page costs
+/// little even when one list is the province's people called 王 and the other a county's people.
+struct SortedIntersection: Sequence, IteratorProtocol {
+    let a: [Int32], b: [Int32]
+    var i = 0, j = 0
+
+    init(_ a: [Int32], _ b: [Int32]) { (self.a, self.b) = (a, b) }
+
+    mutating func next() -> Int32? {
+        while i < a.count && j < b.count {
+            let x = a[i], y = b[j]
+            if x == y { i += 1; j += 1; return x }
+            if x < y { i = Self.skip(a, to: y, from: i) } else { j = Self.skip(b, to: x, from: j) }
+        }
+        return nil
+    }
+
+    /// The first index from `start` whose value is at least `value`.
+    static func skip(_ list: [Int32], to value: Int32, from start: Int) -> Int {
+        var step = 1, hi = start
+        while hi < list.count && list[hi] < value { hi = start + step; step *= 2 }
+        return IndexState.lowerBound(list, value, from: start + step / 4, below: Swift.min(hi, list.count))
     }
 }
