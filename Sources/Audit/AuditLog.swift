@@ -31,7 +31,7 @@ public enum AuditLog {
         encoder.outputFormatting = [.sortedKeys]
         let b = try before.map { try encoder.encode($0) } ?? Data("null".utf8)
         let a = try after.map { try encoder.encode($0) } ?? Data("null".utf8)
-        let digest = hex(SHA256.hash(data: b + Data("|".utf8) + a))
+        let digest = Hex.string(SHA256.hash(data: b + Data("|".utf8) + a))
         let detailJSON = String(decoding: try encoder.encode(detail), as: UTF8.self)
 
         let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
@@ -65,11 +65,7 @@ public enum AuditLog {
         // Unit separators keep field boundaries unambiguous.
         let fields: [String] = [prev, String(r.seq), r.id, String(r.at.millis), r.actorId ?? "", r.actorName ?? "",
                                 r.action, r.targetType, r.targetId ?? "", r.clientAddress ?? "", r.detail, r.digest]
-        return hex(SHA256.hash(data: Data(fields.joined(separator: "\u{1F}").utf8)))
-    }
-
-    static func hex<D: Sequence>(_ d: D) -> String where D.Element == UInt8 {
-        Hex.string(d)
+        return Hex.string(SHA256.hash(data: Data(fields.joined(separator: "\u{1F}").utf8)))
     }
 
     public enum VerifyResult: Sendable, Equatable {

@@ -37,7 +37,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             throw DomainError.unauthenticated
         }
-        guard token.utf8.count <= 200, let signedIn = try await services.signedIn.resolve(token: token, services: services) else {
+        guard let signedIn = try await services.signedIn.resolve(token: token, services: services) else {
             throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
         }
         return signedIn

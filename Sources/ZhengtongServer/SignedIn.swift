@@ -15,6 +15,8 @@ struct SignedIn: Sendable {
     let viewers = RecentCache<Viewer>(lifetime: .seconds(2))
 
     func resolve(token: String, services: AppServices) async throws -> (Authenticated, Viewer)? {
+        // No token is this long; refused before it is hashed or becomes a cache key.
+        guard token.utf8.count <= 200 else { return nil }
         let directoryGeneration = DirectoryChanges.generation.load(ordering: .relaxed)
         // Both counters only grow, so their sum moves whenever either does.
         let sessionGeneration = directoryGeneration &+ AccountService.revocations.load(ordering: .relaxed)

@@ -88,7 +88,7 @@ struct WebSessionMiddleware: RouterMiddleware {
                 try WebSecurity.checkCSRF(req, form: ctx.form)
             }
             if let token = request.cookies[WebSecurity.sessionCookie]?.value, !token.isEmpty,
-               token.utf8.count <= 200, let (auth, viewer) = try await kit.services.signedIn.resolve(token: token, services: kit.services) {
+               let (auth, viewer) = try await kit.services.signedIn.resolve(token: token, services: kit.services) {
                 ctx.session = auth
                 ctx.viewer = viewer
             }
