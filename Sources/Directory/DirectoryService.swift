@@ -110,6 +110,12 @@ public struct DirectoryService: Sendable {
         return try await sqlMembers(id, recursive: recursive, viewer: viewer, page: page)
     }
 
+    /// `members` from the index, for a caller that cannot wait: nil when the index cannot answer at once
+    /// (not built, an org moved, or this process has written since it last looked).
+    public func membersIfIndexed(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) throws -> Page<PersonView>? {
+        try index?.currentIfCaughtUp()?.members(id, recursive: recursive, viewer: viewer, page: page)
+    }
+
     /// `members` in SQL: the reference the index must agree with.
     public func sqlMembers(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         let o = try await org(id, viewer: viewer)

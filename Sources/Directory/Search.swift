@@ -33,6 +33,11 @@ extension DirectoryService {
         return try await sqlSearch(query, viewer: viewer, page: page)
     }
 
+    /// `search` from the index, for a caller that cannot wait (see `membersIfIndexed`).
+    public func searchIfIndexed(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) throws -> Page<PersonView>? {
+        try index?.currentIfCaughtUp()?.search(query, viewer: viewer, page: page)
+    }
+
     /// `search` in SQL: the reference the in-memory index must agree with.
     public func sqlSearch(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) async throws -> Page<PersonView> {
         var filters: [SQLQueryString] = []

@@ -20,9 +20,7 @@ public final class RecentCache<Value: Sendable>: Sendable {
     /// The cached value for `key`, or what `load` returns (nil is not kept: the next call loads again).
     public func value(_ key: String, generation: Int, load: () async throws -> Value?) async throws -> Value? {
         let now = ContinuousClock.now
-        if let e = entries.withLock({ $0[key] }), e.generation == generation, now - e.loadedAt < lifetime {
-            return e.value
-        }
+        if let v = cached(key, generation: generation, now: now) { return v }
         guard let v = try await load() else {
             entries.withLock { _ = $0.removeValue(forKey: key) }
             return nil
@@ -40,5 +38,11 @@ public final class RecentCache<Value: Sendable>: Sendable {
             map[key] = Entry(value: v, generation: generation, loadedAt: now)
         }
         return v
+    }
+
+    /// The cached value for `key` if it is still good, without loading: for callers that cannot wait.
+    public func cached(_ key: String, generation: Int, now: ContinuousClock.Instant = .now) -> Value? {
+        guard let e = entries.withLock({ $0[key] }), e.generation == generation, now - e.loadedAt < lifetime else { return nil }
+        return e.value
     }
 }

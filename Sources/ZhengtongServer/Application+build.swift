@@ -159,10 +159,12 @@ public func buildApplication(
     WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot)), logger: logger).register(on: router)
 
     let streams = StreamOpener(services: services, registry: StreamRegistry(), delivered: DeliveryMarker())
+    let serverName = "zhengtong"
+    let reads = DirectoryReads(services: services, serverName: serverName)
     var app = Application(
         router: router,
-        server: HTTPServerBuilder { responder in ZhengtongChannel(responder: responder, streams: streams) },
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zhengtong"),
+        server: HTTPServerBuilder { responder in ZhengtongChannel(responder: responder, streams: streams, reads: reads) },
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         services: [
             DatabaseService(database: database),
             EventBusService(bus: services.bus, jobs: services.jobs, gate: gate),

@@ -23,6 +23,14 @@ struct AuthMiddleware: RouterMiddleware {
     /// The session and viewer behind a request, or the error that refuses it. The stream's upgrade
     /// calls this too, before any HTTP routing.
     static func authenticate(_ request: Request, services: AppServices, allowQueryToken: Bool) async throws -> (Authenticated, Viewer) {
+        guard let signedIn = try await services.signedIn.resolve(token: try token(request, allowQueryToken: allowQueryToken), services: services) else {
+            throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
+        }
+        return signedIn
+    }
+
+    /// The session token a request carries, once the rules for how it may carry it are met.
+    static func token(_ request: Request, allowQueryToken: Bool) throws -> String {
         let token: String
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -37,9 +45,6 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             throw DomainError.unauthenticated
         }
-        guard let signedIn = try await services.signedIn.resolve(token: token, services: services) else {
-            throw DomainError(.unauthorized, "invalid_token", "the token is unknown, expired or revoked")
-        }
-        return signedIn
+        return token
     }
 }

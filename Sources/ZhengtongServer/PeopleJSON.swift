@@ -12,8 +12,10 @@ struct PeoplePageJSON: ResponseGenerator {
 
     init(_ page: Page<PersonView>) { self.page = page }
 
+    static let contentType = "application/json; charset=utf-8"
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes()))
+        Response(status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: bytes()))
     }
 
     func bytes() -> ByteBuffer {

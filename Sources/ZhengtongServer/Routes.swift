@@ -73,9 +73,9 @@ struct APIRoutes {
                     { OrgDTO(org: $0) })
         }
         authed.get("orgs/:id/members") { req, ctx in
-            let recursive = try boolParam(req, "recursive") ?? false
+            let (recursive, page) = try Self.membersParameters(req)
             return PeoplePageJSON(try await directory.members(try ctx.parameters.require("id"), recursive: recursive,
-                                                              viewer: try ctx.requireViewer(), page: try pageRequest(req)))
+                                                              viewer: try ctx.requireViewer(), page: page))
         }
 
         // People
@@ -86,10 +86,8 @@ struct APIRoutes {
                                                                                 from: ctx.clientAddress)))
         }
         authed.get("people") { req, ctx in
-            let q = req.uri.queryParameters
-            let query = PeopleQuery(q: q["q"].map { formDecoded(String($0)) }, region: q["region"].map(String.init), org: q["org"].map(String.init),
-                                    line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
-            return PeoplePageJSON(try await directory.search(query, viewer: try ctx.requireViewer(), page: try pageRequest(req, defaultLimit: 20)))
+            let (query, page) = try Self.searchParameters(req)
+            return PeoplePageJSON(try await directory.search(query, viewer: try ctx.requireViewer(), page: page))
         }
         authed.get("people/:id") { _, ctx in
             PersonDTO(v: try await directory.person(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
@@ -197,6 +195,21 @@ struct APIRoutes {
 }
 
 struct LoginDTO: ResponseEncodable { var token: String; var expiresAt: Date; var person: PersonDTO }
+
+extension APIRoutes {
+    /// `GET /api/v1/people`'s query string; `DirectoryReads` reads it the same way.
+    static func searchParameters(_ req: Request) throws -> (PeopleQuery, PageRequest) {
+        let q = req.uri.queryParameters
+        let query = PeopleQuery(q: q["q"].map { formDecoded(String($0)) }, region: q["region"].map(String.init), org: q["org"].map(String.init),
+                                line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
+        return (query, try pageRequest(req, defaultLimit: 20))
+    }
+
+    /// `GET /api/v1/orgs/:id/members`'s query string.
+    static func membersParameters(_ req: Request) throws -> (recursive: Bool, page: PageRequest) {
+        (try boolParam(req, "recursive") ?? false, try pageRequest(req))
+    }
+}
 
 func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
     let limit = req.uri.queryParameters["limit"] == nil ? nil : try limitParam(req, default: defaultLimit)

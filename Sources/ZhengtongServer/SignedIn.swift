@@ -17,9 +17,7 @@ struct SignedIn: Sendable {
     func resolve(token: String, services: AppServices) async throws -> (Authenticated, Viewer)? {
         // No token is this long; refused before it is hashed or becomes a cache key.
         guard token.utf8.count <= 200 else { return nil }
-        let directoryGeneration = DirectoryChanges.generation.load(ordering: .relaxed)
-        // Both counters only grow, so their sum moves whenever either does.
-        let sessionGeneration = directoryGeneration &+ AccountService.revocations.load(ordering: .relaxed)
+        let (directoryGeneration, sessionGeneration) = Self.generations()
         guard let auth = try await sessions.value(AccountService.tokenHash(token), generation: sessionGeneration,
                                                   load: { try await services.accounts.authenticate(token: token) }),
               auth.expiresAt > services.clock.now().millis,
@@ -27,5 +25,23 @@ struct SignedIn: Sendable {
                                                    load: { try await services.directory.viewer(personId: auth.personId) })
         else { return nil }
         return (auth, viewer)
+    }
+
+    /// `resolve` from the caches alone: nil when either entry is missing or stale, and the caller must
+    /// take the path that can load them.
+    func cached(token: String, services: AppServices) -> (Authenticated, Viewer)? {
+        guard token.utf8.count <= 200 else { return nil }
+        let (directoryGeneration, sessionGeneration) = Self.generations()
+        guard let auth = sessions.cached(AccountService.tokenHash(token), generation: sessionGeneration),
+              auth.expiresAt > services.clock.now().millis,
+              let viewer = viewers.cached(auth.personId, generation: directoryGeneration)
+        else { return nil }
+        return (auth, viewer)
+    }
+
+    private static func generations() -> (directory: Int, session: Int) {
+        let directory = DirectoryChanges.generation.load(ordering: .relaxed)
+        // Both counters only grow, so their sum moves whenever either does.
+        return (directory, directory &+ AccountService.revocations.load(ordering: .relaxed))
     }
 }

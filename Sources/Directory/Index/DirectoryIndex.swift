@@ -53,6 +53,14 @@ public final class DirectoryIndex: Sendable {
         return stored.withLock { s in s.usable ? s.state : nil }
     }
 
+    /// `current` without waiting: nil also when this process has written since the index last looked,
+    /// because catching up reads the change log.
+    func currentIfCaughtUp() -> IndexState? {
+        stored.withLock { s in
+            s.usable && s.generationSeen == DirectoryChanges.generation.load(ordering: .relaxed) ? s.state : nil
+        }
+    }
+
     /// Builds the index, then follows the change log until cancelled. Errors are retried: until it is
     /// built, the SQL paths answer.
     public func run(onBuilt: @Sendable (_ people: Int, _ took: Duration) -> Void = { _, _ in },

@@ -28,6 +28,7 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: Responder
     let streams: StreamOpener
+    let reads: DirectoryReads
     let http1 = HTTP1Channel.Configuration()
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -64,6 +65,7 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(DirectoryReadHandler(reads: reads))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         guard attempted.value else { return .http(http) }
