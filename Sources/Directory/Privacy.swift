@@ -6,13 +6,13 @@ public enum Privacy {
     /// A hidden org and everything inside it exist only for people inside it and for admins covering it.
     public static func canSee(org: Org, viewer v: Viewer) -> Bool {
         guard let hidden = org.hiddenScope else { return true }
-        return v.insidePaths.contains(hidden) || v.scope.covers(org)
+        return v.insideSet.contains(hidden) || v.scope.covers(org)
     }
 
     /// Same rule for a position, which carries its org's derived fields.
     public static func canSee(position p: PositionView, viewer v: Viewer) -> Bool {
         guard let hidden = p.hiddenScope else { return true }
-        return v.insidePaths.contains(hidden) || v.scope.covers(orgPath: p.orgPath, regionCode: p.regionCode)
+        return v.insideSet.contains(hidden) || v.scope.covers(orgPath: p.orgPath, regionCode: p.regionCode)
     }
 
     public static func adminCovers(person positions: [PositionView], viewer v: Viewer) -> Bool {

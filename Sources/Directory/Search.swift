@@ -48,29 +48,29 @@ extension DirectoryService {
         // tried and measured slower at province size: `q=王` in a county at 0.15× slapd's throughput,
         // against 0.33× from the positions; see docs/benchmarks.md.)
         var narrow: SQLQueryString? = nil
-        if let code = query.region?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+        if let code = query.region?.trimmed(.whitespaces), !code.isEmpty {
             let r = try await region(code)
             filters.append(PrivacySQL.under("vx.region_code", [r.prefix]))
             driver = "p.id IN (SELECT dx.person_id FROM positions dx WHERE " + PrivacySQL.under("dx.region_code", [r.prefix]) + ")"
             if r.level >= .county { narrow = PrivacySQL.under("dx.region_code", [r.prefix]) }
         }
-        if let id = query.org?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+        if let id = query.org?.trimmed(.whitespaces), !id.isEmpty {
             let o = try await org(id, viewer: viewer)
             filters.append(PrivacySQL.under("vx.org_path", [o.path]))
             driver = "p.id IN (SELECT dx.person_id FROM positions dx WHERE " + PrivacySQL.under("dx.org_path", [o.path]) + ")"
             narrow = PrivacySQL.under("dx.org_path", [o.path])
         }
-        if let line = query.line?.trimmingCharacters(in: .whitespaces), !line.isEmpty {
+        if let line = query.line?.trimmed(.whitespaces), !line.isEmpty {
             filters.append("vx.lines LIKE \(bind: "%|" + Rows.likeEscaped(line) + "|%") ESCAPE '\\'")
         }
-        if let role = query.role?.trimmingCharacters(in: .whitespaces), !role.isEmpty {
+        if let role = query.role?.trimmed(.whitespaces), !role.isEmpty {
             filters.append("vx.roles LIKE \(bind: "%|" + Rows.likeEscaped(role) + "|%") ESCAPE '\\'")
         }
         var common: [SQLQueryString] = [PrivacySQL.personVisible("p", viewer, positionFilter: filters.isEmpty ? nil : filters.joined(separator: " AND "))]
-        if let rank = query.rank?.trimmingCharacters(in: .whitespaces), !rank.isEmpty {
+        if let rank = query.rank?.trimmed(.whitespaces), !rank.isEmpty {
             common.append("p.rank = \(bind: rank)")
         }
-        let q = (query.q ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let q = (query.q ?? "").trimmed(.whitespacesAndNewlines)
         guard q.count <= 100 else { throw DomainError(.badRequest, "invalid_q", "q is longer than 100 characters") }
 
         let needed = page.offset + page.fetchLimit

@@ -51,8 +51,12 @@ public struct Viewer: Sendable, Equatable {
     public var personId: String
     public var name: String
     public var seniorMode: Bool
-    public var positions: [ViewerPosition]
+    public let positions: [ViewerPosition]
     public var scope: AdminScope
+    /// Paths of every org the viewer is inside (each position's org and all its ancestors), sorted.
+    /// Derived once here: a viewer is kept between requests, and every search needs these.
+    public let insidePaths: [String]
+    public let insideSet: Set<String>
 
     public init(personId: String, name: String, seniorMode: Bool, positions: [ViewerPosition], scope: AdminScope) {
         self.personId = personId
@@ -60,19 +64,16 @@ public struct Viewer: Sendable, Equatable {
         self.seniorMode = seniorMode
         self.positions = positions
         self.scope = scope
-    }
-
-    /// Paths of every org the viewer is inside (each position's org and all its ancestors).
-    public var insidePaths: [String] {
-        var out = Set<String>()
+        var inside = Set<String>()
         for p in positions {
             var idx = p.orgPath.index(after: p.orgPath.startIndex)
             while let slash = p.orgPath[idx...].firstIndex(of: "/") {
-                out.insert(String(p.orgPath[...slash]))
+                inside.insert(String(p.orgPath[...slash]))
                 idx = p.orgPath.index(after: slash)
             }
         }
-        return out.sorted()
+        insideSet = inside
+        insidePaths = inside.sorted()
     }
 
     /// Roots of the people this viewer may see, or nil when unrestricted. A viewer is restricted only if

@@ -29,11 +29,21 @@ struct AuthMiddleware: RouterMiddleware {
         return signedIn
     }
 
+    /// The credentials of an `Authorization: Bearer …` header (the scheme in any case), trimmed.
+    static func bearer(_ header: String) -> String? {
+        let scheme = "bearer ".utf8
+        guard header.utf8.count > scheme.count,
+              zip(header.utf8, scheme).allSatisfy({ sent, expected in
+                  sent == expected || (expected != UInt8(ascii: " ") && sent | 0x20 == expected)
+              }) else { return nil }
+        return String(header.dropFirst(scheme.count)).trimmed(.whitespaces)
+    }
+
     /// The session token a request carries, once the rules for how it may carry it are met.
     static func token(_ request: Request, allowQueryToken: Bool) throws -> String {
         let token: String
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        if let header = request.headers[.authorization], let bearer = Self.bearer(header) {
+            token = bearer
         } else if allowQueryToken, let t = request.uri.queryParameters["token"] {
             token = String(t)
         } else if let cookie = request.cookies[WebSecurity.sessionCookie]?.value, !cookie.isEmpty {

@@ -66,42 +66,51 @@ struct PeoplePageJSON: ResponseGenerator {
     }
 }
 
-/// Appends JSON tokens to a byte buffer. Strings are escaped as RFC 8259 requires (quote, backslash,
-/// control characters); everything else, Chinese included, is written as UTF-8.
+/// Appends JSON tokens to a byte array, turned into one `ByteBuffer` at the end (appending to an array
+/// costs less per token than a buffer's checked writes). Strings are escaped as RFC 8259 requires
+/// (quote, backslash, control characters); everything else, Chinese included, is written as UTF-8.
 struct JSONBytes {
-    var buffer: ByteBuffer
+    private var bytes: [UInt8] = []
 
-    init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
-    mutating func raw(_ s: StaticString) { buffer.writeStaticString(s) }
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
 
     mutating func bool(_ b: Bool) { b ? raw("true") : raw("false") }
 
-    mutating func int(_ n: Int) { buffer.writeString(String(n)) }
+    mutating func int(_ n: Int) { bytes.append(contentsOf: String(n).utf8) }
 
     mutating func string(_ s: String?) {
         guard var s else { return raw("null") }
-        s.withUTF8 { bytes in
-            buffer.writeInteger(UInt8(ascii: "\""))
+        s.withUTF8 { utf8 in
+            bytes.append(UInt8(ascii: "\""))
             var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<i]))
+            for i in utf8.indices {
+                let b = utf8[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
                 switch b {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hex[Int(b >> 4)])
-                    buffer.writeInteger(hex[Int(b & 0xF)])
+                    let hex: StaticString = "0123456789abcdef"
+                    raw("\\u00")
+                    hex.withUTF8Buffer { digits in
+                        bytes.append(digits[Int(b >> 4)])
+                        bytes.append(digits[Int(b & 0xF)])
+                    }
                 }
                 start = i + 1
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
-            buffer.writeInteger(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            bytes.append(UInt8(ascii: "\""))
         }
     }
 }

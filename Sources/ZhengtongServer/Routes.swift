@@ -3,6 +3,7 @@ import Audit
 import Directory
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import ZhengtongCore
 
 /// HTTP handlers: decode, call one domain action, encode. No rules live here.
@@ -199,36 +200,50 @@ struct LoginDTO: ResponseEncodable { var token: String; var expiresAt: Date; var
 extension APIRoutes {
     /// `GET /api/v1/people`'s query string; `DirectoryReads` reads it the same way.
     static func searchParameters(_ req: Request) throws -> (PeopleQuery, PageRequest) {
+        // Parsed once: `queryParameters` parses the query string on every use.
         let q = req.uri.queryParameters
         let query = PeopleQuery(q: q["q"].map { formDecoded(String($0)) }, region: q["region"].map(String.init), org: q["org"].map(String.init),
                                 line: q["line"].map(String.init), rank: q["rank"].map(String.init), role: q["role"].map(String.init))
-        return (query, try pageRequest(req, defaultLimit: 20))
+        return (query, try pageRequest(q, defaultLimit: 20))
     }
 
     /// `GET /api/v1/orgs/:id/members`'s query string.
     static func membersParameters(_ req: Request) throws -> (recursive: Bool, page: PageRequest) {
-        (try boolParam(req, "recursive") ?? false, try pageRequest(req))
+        let q = req.uri.queryParameters
+        return (try boolParam(q, "recursive") ?? false, try pageRequest(q))
     }
 }
 
 func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
-    let limit = req.uri.queryParameters["limit"] == nil ? nil : try limitParam(req, default: defaultLimit)
-    return try PageRequest(limit: limit, cursor: req.uri.queryParameters["cursor"].map(String.init), defaultLimit: defaultLimit)
+    try pageRequest(req.uri.queryParameters, defaultLimit: defaultLimit)
+}
+
+func pageRequest(_ q: FlatDictionary<Substring, Substring>, defaultLimit: Int = 50) throws -> PageRequest {
+    let limit = q["limit"] == nil ? nil : try limitParam(q, default: defaultLimit)
+    return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit)
 }
 
 /// `limit` as a number (its range is the caller's to check), or the default when absent.
 func limitParam(_ req: Request, default value: Int) throws -> Int {
-    guard let l = req.uri.queryParameters["limit"] else { return value }
+    try limitParam(req.uri.queryParameters, default: value)
+}
+
+func limitParam(_ q: FlatDictionary<Substring, Substring>, default value: Int) throws -> Int {
+    guard let l = q["limit"] else { return value }
     guard let n = Int(l) else { throw DomainError(.badRequest, "invalid_limit", "limit must be a number") }
     return n
 }
 
 /// HTML forms and `URLSearchParams` send a space as `+`; a literal plus arrives as `%2B`, which the
 /// router has already decoded, so this cannot tell them apart: search terms never need a plus.
-func formDecoded(_ s: String) -> String { s.replacingOccurrences(of: "+", with: " ") }
+func formDecoded(_ s: String) -> String { s.utf8.contains(UInt8(ascii: "+")) ? s.replacingOccurrences(of: "+", with: " ") : s }
 
 func boolParam(_ req: Request, _ name: String) throws -> Bool? {
-    guard let v = req.uri.queryParameters[name[...]].map(String.init) else { return nil }
+    try boolParam(req.uri.queryParameters, name)
+}
+
+func boolParam(_ q: FlatDictionary<Substring, Substring>, _ name: String) throws -> Bool? {
+    guard let v = q[name[...]].map(String.init) else { return nil }
     switch v {
     case "true", "1": return true
     case "false", "0": return false

@@ -29,10 +29,9 @@ struct SignedIn: Sendable {
 
     /// `resolve` from the caches alone: nil when either entry is missing or stale, and the caller must
     /// take the path that can load them.
-    func cached(token: String, services: AppServices) -> (Authenticated, Viewer)? {
-        guard token.utf8.count <= 200 else { return nil }
+    func cached(tokenHash: String, services: AppServices) -> (Authenticated, Viewer)? {
         let (directoryGeneration, sessionGeneration) = Self.generations()
-        guard let auth = sessions.cached(AccountService.tokenHash(token), generation: sessionGeneration),
+        guard let auth = sessions.cached(tokenHash, generation: sessionGeneration),
               auth.expiresAt > services.clock.now().millis,
               let viewer = viewers.cached(auth.personId, generation: directoryGeneration)
         else { return nil }

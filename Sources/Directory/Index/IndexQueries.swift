@@ -16,20 +16,20 @@ extension IndexState {
         let rules = IndexRules(viewer: viewer, orgs: orgs)
         var filter = PositionFilter()
         var narrow: [Int32]? = nil
-        if let code = query.region?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+        if let code = query.region?.trimmed(.whitespaces), !code.isEmpty {
             guard let r = orgs.regions[code] else { throw DomainError.notFound("region") }
             filter.regionPrefix = r.prefix
             if r.level >= .county { narrow = regionCandidates(r.prefix) }
         }
-        if let id = query.org?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+        if let id = query.org?.trimmed(.whitespaces), !id.isEmpty {
             let (o, _) = try org(id, viewer: viewer)
             filter.orgPath = o.path
             narrow = subtreeCandidates(o.path)
         }
-        if let line = query.line?.trimmingCharacters(in: .whitespaces), !line.isEmpty { filter.line = line }
-        if let role = query.role?.trimmingCharacters(in: .whitespaces), !role.isEmpty { filter.role = role }
-        let rank = query.rank?.trimmingCharacters(in: .whitespaces).nonEmpty
-        let q = (query.q ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if let line = query.line?.trimmed(.whitespaces), !line.isEmpty { filter.line = line }
+        if let role = query.role?.trimmed(.whitespaces), !role.isEmpty { filter.role = role }
+        let rank = query.rank?.trimmed(.whitespaces).nonEmpty
+        let q = (query.q ?? "").trimmed(.whitespacesAndNewlines)
         guard q.count <= 100 else { throw DomainError(.badRequest, "invalid_q", "q is longer than 100 characters") }
 
         let positionFilter = filter.isEmpty ? nil : filter

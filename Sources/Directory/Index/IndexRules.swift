@@ -10,7 +10,7 @@ struct IndexRules {
 
     init(viewer: Viewer, orgs: OrgTable) {
         self.viewer = viewer
-        self.inside = Set(viewer.insidePaths)
+        self.inside = viewer.insideSet
         self.roots = viewer.restrictRoots
         self.orgs = orgs
     }

@@ -21,6 +21,7 @@ final class DirectoryReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: (head: HTTPRequest, route: DirectoryReads.Route)?
     /// Requests passed on to the router whose responses have not ended yet.
     private var routed = 0
+    private var lastToken = DirectoryReads.LastToken()
 
     init(reads: DirectoryReads) { self.reads = reads }
 
@@ -40,7 +41,7 @@ final class DirectoryReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case .end:
             if let (head, route) = held {
                 held = nil
-                if let body = reads.answer(head, route: route) {
+                if let body = reads.answer(head, route: route, lastToken: &lastToken) {
                     context.write(wrapOutboundOut(.head(reads.responseHead(for: body))), promise: nil)
                     context.write(wrapOutboundOut(.body(body)), promise: nil)
                     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
