@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 import NIOCore
 import NIOHTTPTypes
 
@@ -17,13 +18,17 @@ final class DirectoryReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPResponsePart
 
     private let reads: DirectoryReads
+    private let logger: Logger
     /// A request's head kept back until its end arrives, to be answered here.
     private var held: (head: HTTPRequest, route: DirectoryReads.Route)?
     /// Requests passed on to the router whose responses have not ended yet.
     private var routed = 0
     private var lastToken = DirectoryReads.LastToken()
 
-    init(reads: DirectoryReads) { self.reads = reads }
+    init(reads: DirectoryReads, logger: Logger) {
+        self.reads = reads
+        self.logger = logger
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -42,6 +47,8 @@ final class DirectoryReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
             if let (head, route) = held {
                 held = nil
                 if let body = reads.answer(head, route: route, lastToken: &lastToken) {
+                    // The route only: a query string can carry search terms, or a token sent where it does not belong.
+                    logger.trace("directory read answered on the event loop", metadata: ["route": "\(route)"])
                     context.write(wrapOutboundOut(.head(reads.responseHead(for: body))), promise: nil)
                     context.write(wrapOutboundOut(.body(body)), promise: nil)
                     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

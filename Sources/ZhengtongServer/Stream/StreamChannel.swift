@@ -65,7 +65,7 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
-                        try channel.pipeline.syncOperations.addHandler(DirectoryReadHandler(reads: reads))
+                        try channel.pipeline.syncOperations.addHandler(DirectoryReadHandler(reads: reads, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         guard attempted.value else { return .http(http) }

@@ -109,14 +109,15 @@ enum TestServer {
 
     /// Starts a real server on a fresh database of `backend` and runs `body` against it.
     static func with<T: Sendable>(_ backend: Backend, clock: any WallClock = SystemClock(), demo: String? = nil,
-                                  url: String? = nil, configure: @Sendable (inout AppConfig) -> Void = { _ in },
+                                  url: String? = nil, logger: Logger = Logger(label: "test"),
+                                  configure: @Sendable (inout AppConfig) -> Void = { _ in },
                                   _ body: @Sendable (API) async throws -> T) async throws -> T {
         let databaseURL: String
         if let url { databaseURL = url } else { databaseURL = try await backend.freshDatabaseURL() }
         var config = config(databaseURL)
         config.demo = demo
         configure(&config)
-        let app = try await buildApplication(config, clock: clock, logger: Logger(label: "test"))
+        let app = try await buildApplication(config, clock: clock, logger: logger)
         return try await app.test(.live) { client in
             try await body(API(client: client))
         }
