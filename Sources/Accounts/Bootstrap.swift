@@ -66,7 +66,7 @@ public enum Bootstrap {
             try await db.raw("UPDATE sessions SET revoked_at = \(bind: now.millis) WHERE person_id = \(bind: id) AND revoked_at IS NULL").run()
             try await AuditLog.append(db, actor: .system("command line"), action: "auth.password_reset", targetType: "person", targetId: id, at: now)
         }
-        AccountService.revocations.add(1, ordering: .relaxed)
+        database.generation.advance()
         return pw
     }
 

@@ -214,13 +214,8 @@ public struct AccountService: Sendable {
                 """).all().count
             guard n == 1 else { throw DomainError.notFound("session") }
             try await AuditLog.append(db, actor: actor, action: "auth.session_revoked", targetType: "session", targetId: sessionId, at: clock.now())
-            Self.revocations.add(1, ordering: .relaxed)
         }
-        Self.revocations.add(1, ordering: .relaxed)
+        // Caches of who is behind a token compare the store's generation.
+        database.generation.advance()
     }
-
-    /// Bumped by every session revoked in this process (inside the transaction and after its commit, so
-    /// a check that read the session in between cannot be kept under the new number). Caches of who is
-    /// behind a token compare it; a disabled person moves `DirectoryChanges.generation` instead.
-    public static let revocations = Atomic<Int>(0)
 }

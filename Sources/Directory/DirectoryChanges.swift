@@ -21,16 +21,6 @@ public struct DirectoryChange: Sendable, Equatable {
 /// transaction, next to its audit row; as in the event log, a head row serialises writers so that the
 /// sequence order is the commit order and a follower never misses a change that committed late.
 public enum DirectoryChanges {
-    /// Bumped by every directory change in this process, so caches of derived values (who a viewer is,
-    /// what they administer) can tell they may be stale. Other nodes' changes are not seen here; such
-    /// caches must also expire by time.
-    public static let generation = Atomic<Int>(0)
-
-    /// Called once a transaction with directory changes has committed. The generation is bumped both
-    /// when a change is recorded and after the commit, so a reader that loaded the old state in
-    /// between cannot keep it under the new number.
-    public static func committed() { generation.add(1, ordering: .relaxed) }
-
     /// Records the audit row and the change row of one directory action.
     static func record<B: Encodable, A: Encodable>(
         _ db: any SQLDatabase, actor: ActingContext, action: String, targetType: String, targetId: String,
@@ -55,7 +45,6 @@ public enum DirectoryChanges {
 
     public static func append<A: Encodable>(_ db: any SQLDatabase, kind: String, op: String, targetId: String, data: A?,
                                             actorId: String?, at: Date) async throws {
-        generation.add(1, ordering: .relaxed)
         let json = try data.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let row = try await db.raw("UPDATE directory_changes_head SET seq = seq + 1 WHERE id = 1 RETURNING seq").first()
         guard let seq = try row?.decode(column: "seq", as: Int64.self) else { throw StorageError.migration("directory_changes_head row is missing") }

@@ -17,10 +17,11 @@ public struct DirectoryService: Sendable {
         self.index = index
     }
 
-    /// Every directory write: one transaction, and the change generation moved on once it has committed.
+    /// Every directory write: one transaction, and the store's generation moved on once it has committed
+    /// (caches of viewers and sessions, and the index, compare it).
     func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let result = try await database.transaction(body)
-        DirectoryChanges.committed()
+        database.generation.advance()
         return result
     }
 

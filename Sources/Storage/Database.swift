@@ -12,6 +12,8 @@ public enum Dialect: String, Sendable {
 public protocol Database: Sendable {
     var dialect: Dialect { get }
     var logger: Logger { get }
+    /// Moved on by writers after commits that caches must see (`Generation`).
+    var generation: Generation { get }
     /// Runs read-only work on a connection from the pool.
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.

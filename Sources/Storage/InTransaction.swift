@@ -8,11 +8,14 @@ public struct InTransaction: Database {
     let db: any SQLDatabase
     public let dialect: Dialect
     public let logger: Logger
+    /// The outer store's: whoever commits the outer transaction moves it.
+    public let generation: Generation
 
-    public init(_ db: any SQLDatabase, dialect: Dialect, logger: Logger) {
+    public init(_ db: any SQLDatabase, in outer: any Database) {
         self.db = db
-        self.dialect = dialect
-        self.logger = logger
+        self.dialect = outer.dialect
+        self.logger = outer.logger
+        self.generation = outer.generation
     }
 
     public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T { try await body(db) }

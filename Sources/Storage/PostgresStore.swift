@@ -8,6 +8,7 @@ import SQLKit
 public final class PostgresStore: Database {
     public let dialect = Dialect.postgres
     public let logger: Logger
+    public let generation = Generation()
     let client: PostgresClient
 
     public init(host: String, port: Int, username: String, password: String?, database: String,

@@ -11,6 +11,7 @@ import Synchronization
 public final class SQLiteStore: Database {
     public let dialect = Dialect.sqlite
     public let logger: Logger
+    public let generation = Generation()
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let writeLock = AsyncSemaphore(permits: 1)

@@ -63,7 +63,7 @@ extension DirectoryService {
         let counts: ImportReport
         do {
             counts = try await write { db in
-                let tx = DirectoryService(database: InTransaction(db, dialect: database.dialect, logger: database.logger), clock: clock)
+                let tx = DirectoryService(database: InTransaction(db, in: database), clock: clock)
                 var r = report
                 let orgs = OrgResolver(service: tx, viewer: viewer)
                 for (i, username) in order.enumerated() {

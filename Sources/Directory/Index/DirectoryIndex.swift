@@ -46,7 +46,7 @@ public final class DirectoryIndex: Sendable {
     /// A current state to answer from, or nil when the index cannot answer (not built, or an org moved).
     func current() async throws -> IndexState? {
         let (ready, behind) = stored.withLock { s in
-            (s.state != nil && s.usable, s.generationSeen != DirectoryChanges.generation.load(ordering: .relaxed))
+            (s.state != nil && s.usable, s.generationSeen != database.generation.value)
         }
         guard ready else { return nil }
         if behind { try await catchUp() }
@@ -57,7 +57,7 @@ public final class DirectoryIndex: Sendable {
     /// because catching up reads the change log.
     func currentIfCaughtUp() -> IndexState? {
         stored.withLock { s in
-            s.usable && s.generationSeen == DirectoryChanges.generation.load(ordering: .relaxed) ? s.state : nil
+            s.usable && s.generationSeen == database.generation.value ? s.state : nil
         }
     }
 
@@ -95,7 +95,7 @@ public final class DirectoryIndex: Sendable {
             var seq = head
             var usable = true
             while true {
-                let generation = DirectoryChanges.generation.load(ordering: .relaxed)
+                let generation = database.generation.value
                 let changes = try await DirectoryChanges.list(database, after: seq, limit: 5000)
                 if !changes.isEmpty {
                     usable = try await apply(changes, to: &fresh) && usable
@@ -116,7 +116,7 @@ public final class DirectoryIndex: Sendable {
     public func catchUp() async throws {
         try await syncing.withPermit {
             while true {
-                let generation = DirectoryChanges.generation.load(ordering: .relaxed)
+                let generation = database.generation.value
                 guard case (var state, let seq)? = stored.withLock({ s in s.state.map { ($0, s.appliedSeq) } }) else { return }
                 let changes = try await DirectoryChanges.list(database, after: seq, limit: 5000)
                 guard !changes.isEmpty else {

@@ -244,9 +244,9 @@ struct ScimService: Sendable {
     /// Several domain actions as one: they share a transaction and commit or roll back together.
     func transaction<T: Sendable>(_ body: (DirectoryService) async throws -> T) async throws -> T {
         let result = try await database.transaction { db in
-            try await body(DirectoryService(database: InTransaction(db, dialect: database.dialect, logger: database.logger), clock: directory.clock))
+            try await body(DirectoryService(database: InTransaction(db, in: database), clock: directory.clock))
         }
-        DirectoryChanges.committed()
+        database.generation.advance()
         return result
     }
 
