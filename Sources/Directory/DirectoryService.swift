@@ -112,9 +112,14 @@ public struct DirectoryService: Sendable {
     }
 
     /// `members` from the index, for a caller that cannot wait: nil when the index cannot answer at once
-    /// (not built, an org moved, or this process has written since it last looked).
-    public func membersIfIndexed(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) throws -> Page<PersonView>? {
-        try index?.currentIfCaughtUp()?.members(id, recursive: recursive, viewer: viewer, page: page)
+    /// (not built, an org moved, or this process has written since it last looked), or not within
+    /// `budget` entries of the index (`IndexBudget`; nil for no limit).
+    public func membersIfIndexed(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest,
+                                 budget: Int? = nil) throws -> Page<PersonView>? {
+        guard let state = index?.currentIfCaughtUp() else { return nil }
+        do {
+            return try state.members(id, recursive: recursive, viewer: viewer, page: page, budget: IndexBudget(budget))
+        } catch is IndexBudget.Exceeded { return nil }
     }
 
     /// `members` in SQL: the reference the index must agree with.

@@ -34,8 +34,10 @@ extension DirectoryService {
     }
 
     /// `search` from the index, for a caller that cannot wait (see `membersIfIndexed`).
-    public func searchIfIndexed(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) throws -> Page<PersonView>? {
-        try index?.currentIfCaughtUp()?.search(query, viewer: viewer, page: page)
+    public func searchIfIndexed(_ query: PeopleQuery, viewer: Viewer, page: PageRequest,
+                                budget: Int? = nil) throws -> Page<PersonView>? {
+        guard let state = index?.currentIfCaughtUp() else { return nil }
+        do { return try state.search(query, viewer: viewer, page: page, budget: IndexBudget(budget)) } catch is IndexBudget.Exceeded { return nil }
     }
 
     /// `search` in SQL: the reference the in-memory index must agree with.

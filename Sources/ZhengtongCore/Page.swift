@@ -10,6 +10,8 @@ public struct Page<T: Sendable>: Sendable {
     }
 }
 
+extension Page: Equatable where T: Equatable {}
+
 /// Paging request: `limit` in 1...200 and an opaque cursor (a position in the listing's order).
 public struct PageRequest: Sendable, Equatable {
     public static let maxLimit = 200

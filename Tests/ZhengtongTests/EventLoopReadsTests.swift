@@ -166,6 +166,32 @@ import ZhengtongCore
             #expect(expectedMembers.items.count == 3)
             #expect(membersBody == PeoplePageJSON(expectedMembers).bytes())
 
+            // A read that needs more of the index than its budget is left whole to the router; within
+            // it, the answer is the same as with no budget.
+            let searchPage = try PageRequest(limit: 1, cursor: nil), allPage = try PageRequest(limit: nil, cursor: nil)
+            try await index.catchUp()
+            #expect(try dir.searchIfIndexed(PeopleQuery(q: "王"), viewer: root, page: searchPage, budget: 0) == nil)
+            #expect(try dir.membersIfIndexed(unit.id, recursive: true, viewer: root, page: allPage, budget: 0) == nil)
+            var answeredFrom: [Int] = []
+            for budget in 0...60 {
+                if let page = try dir.searchIfIndexed(PeopleQuery(q: "王"), viewer: root, page: searchPage, budget: budget) {
+                    #expect(page == expected)
+                    answeredFrom.append(budget)
+                }
+                if let page = try dir.membersIfIndexed(unit.id, recursive: true, viewer: root, page: allPage, budget: budget) {
+                    #expect(page == expectedMembers)
+                }
+            }
+            #expect(answeredFrom.first.map { $0 > 0 && answeredFrom == Array($0...60) } == true, "\(answeredFrom)")
+            #expect(try dir.membersIfIndexed(unit.id, recursive: true, viewer: root, page: allPage, budget: 60) == expectedMembers)
+            var tight = reads
+            tight.budget = 0
+            var lastToken = DirectoryReads.LastToken()
+            var searchHead = HTTPRequest(method: .get, scheme: nil, authority: "localhost", path: search)
+            searchHead.headerFields[.authorization] = "Bearer \(login.token)"
+            #expect(reads.answer(searchHead, route: .search, lastToken: &lastToken) == PeoplePageJSON(expected).bytes())
+            #expect(tight.answer(searchHead, route: .search, lastToken: &lastToken) == nil)
+
             // Errors and strangers are the router's to answer.
             for path in ["/api/v1/people?limit=0", "/api/v1/people?cursor=garbage", "/api/v1/orgs/nope/members",
                          "/api/v1/orgs/\(unit.id)/members?recursive=maybe"] {

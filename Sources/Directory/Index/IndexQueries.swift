@@ -12,19 +12,19 @@ extension IndexState {
         return (orgs.orgs[Int(slot)].org, slot)
     }
 
-    func search(_ query: PeopleQuery, viewer: Viewer, page: PageRequest) throws -> Page<PersonView> {
+    func search(_ query: PeopleQuery, viewer: Viewer, page: PageRequest, budget: IndexBudget = .unlimited) throws -> Page<PersonView> {
         let rules = IndexRules(viewer: viewer, orgs: orgs)
         var filter = PositionFilter()
         var narrow: [Int32]? = nil
         if let code = query.region?.trimmed(.whitespaces), !code.isEmpty {
             guard let r = orgs.regions[code] else { throw DomainError.notFound("region") }
             filter.regionPrefix = r.prefix
-            if r.level >= .county { narrow = regionCandidates(r.prefix) }
+            if r.level >= .county { narrow = try regionCandidates(r.prefix, budget: budget) }
         }
         if let id = query.org?.trimmed(.whitespaces), !id.isEmpty {
             let (o, _) = try org(id, viewer: viewer)
             filter.orgPath = o.path
-            narrow = subtreeCandidates(o.path)
+            narrow = try subtreeCandidates(o.path, budget: budget)
         }
         if let line = query.line?.trimmed(.whitespaces), !line.isEmpty { filter.line = line }
         if let role = query.role?.trimmed(.whitespaces), !role.isEmpty { filter.role = role }
@@ -42,13 +42,13 @@ extension IndexState {
         var seen = Set<String>()
         var found: [PersonRec] = []
         for source in sources {
-            for rec in collect(source, rules: rules, needed: needed, visible: visible) where seen.insert(rec.person.id).inserted {
+            for rec in try collect(source, rules: rules, needed: needed, budget: budget, visible: visible) where seen.insert(rec.person.id).inserted {
                 found.append(rec)
             }
             if found.count >= needed { break }
         }
         if found.count < needed, !q.isEmpty {
-            for rec in titleRows(q, rules: rules, needed: needed, visible: visible) where seen.insert(rec.person.id).inserted {
+            for rec in try titleRows(q, rules: rules, needed: needed, budget: budget, visible: visible) where seen.insert(rec.person.id).inserted {
                 found.append(rec)
             }
         }
@@ -73,7 +73,7 @@ extension IndexState {
 
     /// People holding a visible position whose title contains `q`, as rows ordered by (title, person id):
     /// a person appears once for each such position, and rows count towards `needed` as in the SQL.
-    func titleRows(_ q: String, rules: IndexRules, needed: Int, visible: (PersonRec) -> Bool) -> [PersonRec] {
+    func titleRows(_ q: String, rules: IndexRules, needed: Int, budget: IndexBudget, visible: (PersonRec) -> Bool) throws -> [PersonRec] {
         let compact = Pinyin.normaliseQuery(q)
         guard !compact.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else { return [] }
         let needle = q.lowercased()
@@ -85,8 +85,10 @@ extension IndexState {
             }
         }
         var out: [(String, PersonRec)] = []
+        try budget.spend(base.titleKeys.count + changed.count)
         for title in base.titleKeys where Bytewise.contains(title.lowercased(), needle) {
             for r in base.titles[title] ?? [] where isCurrent(r) {
+                try budget.spend(1)
                 let rec = base.people[Int(r)]
                 guard visible(rec) else { continue }
                 out += rows(rec).filter { $0.0 == title }
@@ -103,21 +105,23 @@ extension IndexState {
     }
 
     /// Ranks of the people with a position in a region subtree (county or below), ascending.
-    func regionCandidates(_ prefix: String) -> [Int32] {
+    func regionCandidates(_ prefix: String, budget: IndexBudget) throws -> [Int32] {
         if prefix.count == 6 { return base.countyMembers[prefix] ?? [] }
         let range = IndexBase.prefixRange(base.orgsByRegion, prefix: prefix) { orgs.orgs[Int($0)].org.regionCode }
-        return union(base.orgsByRegion[range])
+        return try union(base.orgsByRegion[range], budget: budget)
     }
 
     /// Ranks of the people with a position in an org's subtree, ascending.
-    func subtreeCandidates(_ path: String) -> [Int32] {
+    func subtreeCandidates(_ path: String, budget: IndexBudget) throws -> [Int32] {
         let range = IndexBase.prefixRange(base.orgsByPath, prefix: path) { orgs.orgs[Int($0)].org.path }
-        return union(base.orgsByPath[range])
+        return try union(base.orgsByPath[range], budget: budget)
     }
 
-    func union(_ slots: some Collection<Int32>) -> [Int32] {
+    func union(_ slots: some Collection<Int32>, budget: IndexBudget) throws -> [Int32] {
+        try budget.spend(slots.count)
         let lists = slots.compactMap { Int($0) < base.orgMembers.count ? base.orgMembers[Int($0)] : nil }
         if lists.count == 1 { return lists[0] }
+        try budget.spend(lists.reduce(0) { $0 + $1.count })
         var all = lists.flatMap { $0 }
         all.sort()
         var out: [Int32] = []
@@ -128,11 +132,15 @@ extension IndexState {
 
     /// `DirectoryService.members`: by the smallest display order of the person's positions in the org,
     /// then rank.
-    func members(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest) throws -> Page<PersonView> {
+    func members(_ id: String, recursive: Bool, viewer: Viewer, page: PageRequest,
+                 budget: IndexBudget = .unlimited) throws -> Page<PersonView> {
         let (o, slot) = try org(id, viewer: viewer)
         let rules = IndexRules(viewer: viewer, orgs: orgs)
         let filter = recursive ? PositionFilter(orgPath: o.path) : PositionFilter(orgSlot: slot)
-        let candidates = recursive ? subtreeCandidates(o.path) : (Int(slot) < base.orgMembers.count ? base.orgMembers[Int(slot)] : [])
+        let candidates = recursive ? try subtreeCandidates(o.path, budget: budget)
+                                   : (Int(slot) < base.orgMembers.count ? base.orgMembers[Int(slot)] : [])
+        // Every candidate is tested and sorted before the page is cut.
+        try budget.spend(candidates.count + changed.count)
         var recs = candidates.filter(isCurrent).map { base.people[Int($0)] }
         recs += changed.values.filter { rec in rec.positions.contains { p in rules.org(p).map { filter.matches(p, $0, orgs: orgs) } ?? false } }
         var keyed: [(Int, PersonRec)] = []

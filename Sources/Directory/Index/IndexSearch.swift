@@ -29,11 +29,14 @@ enum IndexSource {
 
 extension IndexState {
     /// The `needed` first people of `source` who pass `visible`, merging base and changed records.
-    func collect(_ source: IndexSource, rules: IndexRules, needed: Int, visible: (PersonRec) -> Bool) -> [PersonRec] {
+    func collect(_ source: IndexSource, rules: IndexRules, needed: Int, budget: IndexBudget,
+                 visible: (PersonRec) -> Bool) throws -> [PersonRec] {
         let people = base.people
         var fromBase: [PersonRec] = []
-        func take<S: Sequence<Int32>>(_ ranks: S, check: (PersonRec) -> Bool) {
-            for r in ranks where isCurrent(r) {
+        func take<S: Sequence<Int32>>(_ ranks: S, check: (PersonRec) -> Bool) throws {
+            for r in ranks {
+                try budget.spend(1)
+                guard isCurrent(r) else { continue }
                 let rec = people[Int(r)]
                 if check(rec) && visible(rec) {
                     fromBase.append(rec)
@@ -42,27 +45,28 @@ extension IndexState {
             }
         }
         switch source {
-        case .all: take(0..<Int32(people.count)) { _ in true }
+        case .all: try take(0..<Int32(people.count)) { _ in true }
         case .pinyin(let c):
             let range = IndexBase.prefixRange(0..<Int32(people.count), prefix: c) { people[Int($0)].person.pinyinCompact }
-            take(Int32(range.lowerBound)..<Int32(range.upperBound)) { _ in true }
+            try take(Int32(range.lowerBound)..<Int32(range.upperBound)) { _ in true }
         case .initials(let c):
             let range = IndexBase.prefixRange(base.byInitials, prefix: c) { people[Int($0)].person.initials }
-            take(base.byInitials[range]) { _ in true }
+            try take(base.byInitials[range]) { _ in true }
         case .mobile(let c):
             let range = IndexBase.prefixRange(base.byMobile, prefix: c) { people[Int($0)].person.mobile ?? "" }
-            take(base.byMobile[range]) { rules.mobileVisible($0) }
-        case .exact(let name): take(base.names[name] ?? []) { _ in true }
-        case .gram(let gram, let needle): take(base.grams[gram] ?? []) { Bytewise.contains($0.folded, needle) }
+            try take(base.byMobile[range]) { rules.mobileVisible($0) }
+        case .exact(let name): try take(base.names[name] ?? []) { _ in true }
+        case .gram(let gram, let needle): try take(base.grams[gram] ?? []) { Bytewise.contains($0.folded, needle) }
         case .narrow(let candidates, let matches):
             let check: (PersonRec) -> Bool = { rec in matches.contains { Self.matches($0, rec, rules) } }
-            if let driver = driver(for: matches, within: candidates) {
-                take(SortedIntersection(driver, candidates), check: check)
+            if let driver = try driver(for: matches, within: candidates, budget: budget) {
+                try take(SortedIntersection(driver, candidates), check: check)
             } else {
-                take(candidates, check: check)
+                try take(candidates, check: check)
             }
         }
         let less = Self.order(source)
+        try budget.spend(changed.count)
         let fromChanges = changed.values.filter { Self.matches(source, $0, rules) && visible($0) }.sorted(by: less)
         guard !fromChanges.isEmpty else { return fromBase }
         return Array(Self.merge(fromBase, fromChanges, less).prefix(needed))
@@ -73,7 +77,7 @@ extension IndexState {
     /// surname in a county is a few hundred people among thousands, and in the province's lists the
     /// walk skips ahead through whichever list is behind. Nil when a match has no such list; the caller
     /// then walks every candidate. Either way the same check runs on each, so the pages are the same.
-    func driver(for matches: [IndexSource], within candidates: [Int32]) -> [Int32]? {
+    func driver(for matches: [IndexSource], within candidates: [Int32], budget: IndexBudget) throws -> [Int32]? {
         // A name equal to the query contains it, so it is in the query's gram list too.
         if let gram = matches.lazy.compactMap({ m -> String? in if case .gram(let g, _) = m { return g } else { return nil } }).first,
            matches.allSatisfy({ if case .gram = $0 { return true }; if case .exact = $0 { return true }; return false }) {
@@ -88,11 +92,14 @@ extension IndexState {
             case .pinyin(let c):
                 // Ranks are in pinyin order, so the prefix is one range of ranks and its candidates a slice.
                 let range = IndexBase.prefixRange(0..<Int32(base.people.count), prefix: c) { base.people[Int($0)].person.pinyinCompact }
-                list = Array(candidates[Self.lowerBound(candidates, Int32(range.lowerBound))..<Self.lowerBound(candidates, Int32(range.upperBound))])
+                let slice = candidates[Self.lowerBound(candidates, Int32(range.lowerBound))..<Self.lowerBound(candidates, Int32(range.upperBound))]
+                try budget.spend(slice.count)
+                list = Array(slice)
             case .initials(let c):
                 // Ordered by initials, not rank: sorted here, so only when it is short.
                 let range = IndexBase.prefixRange(base.byInitials, prefix: c) { base.people[Int($0)].person.initials }
                 guard range.count <= candidates.count else { return nil }
+                try budget.spend(range.count)
                 list = base.byInitials[range].sorted()
             default: return nil
             }
@@ -101,6 +108,7 @@ extension IndexState {
             lists.append(list)
         }
         if lists.count == 1 { return lists[0] }
+        try budget.spend(total)
         var unique: [Int32] = []
         unique.reserveCapacity(total)
         for r in lists.flatMap({ $0 }).sorted() where unique.last != r { unique.append(r) }

@@ -9,8 +9,8 @@ import ZhengtongCore
 /// request was read, on its connection's event loop, whenever everything they need is already in
 /// memory: the caller's session and viewer in `SignedIn`'s caches, and an index that has seen every
 /// write of this process. Anything else (a cache miss, an index still building or behind, an error to
-/// report) returns nil and the request goes through the router as usual, which also warms the caches
-/// for the next one.
+/// report, a read longer than `budget`) returns nil and the request goes through the router as usual,
+/// which also warms the caches for the next one.
 ///
 /// Why: a search in the index takes tens of microseconds, and with one client at a time most of a
 /// request's time went to handing it from the event loop to a Swift task and the response back. The
@@ -25,6 +25,9 @@ struct DirectoryReads: Sendable {
 
     let services: AppServices
     let serverName: String
+    /// How much of the index one read may walk here (`IndexBudget`): a read that needs more is left to
+    /// the router, so that a rare filter on a common name cannot hold up this loop's other connections.
+    var budget = 20_000
 
     /// The route `head` asks for, if it is one of these reads; decided on the head alone, before the
     /// request's end arrives.
@@ -64,10 +67,11 @@ struct DirectoryReads: Sendable {
         switch route {
         case .search:
             guard let (query, pageRequest) = try? APIRoutes.searchParameters(request) else { return nil }
-            page = try? services.directory.searchIfIndexed(query, viewer: viewer, page: pageRequest)
+            page = try? services.directory.searchIfIndexed(query, viewer: viewer, page: pageRequest, budget: budget)
         case .members(let orgId):
             guard let (recursive, pageRequest) = try? APIRoutes.membersParameters(request) else { return nil }
-            page = try? services.directory.membersIfIndexed(orgId, recursive: recursive, viewer: viewer, page: pageRequest)
+            page = try? services.directory.membersIfIndexed(orgId, recursive: recursive, viewer: viewer, page: pageRequest,
+                                                             budget: budget)
         }
         return page.map { PeoplePageJSON($0).bytes() }
     }
