@@ -20,6 +20,8 @@ public protocol Database: Sendable {
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Background work the database needs while open (PostgreSQL's pool); returns when cancelled.
     func run() async
+    /// Returns once `run` has started, for callers that start both at once.
+    func untilRunning() async
     func close() async
     /// Whether `listen` works: PostgreSQL's LISTEN/NOTIFY lets several nodes share one database.
     var supportsNotify: Bool { get }
@@ -104,6 +106,8 @@ public enum Databases {
             let result = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await db.run() }
                 defer { group.cancelAll() }
+                // PostgresNIO warns about every connection leased before its pool runs.
+                await db.untilRunning()
                 return try await body(db)
             }
             await db.close()

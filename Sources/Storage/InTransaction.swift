@@ -22,6 +22,7 @@ public struct InTransaction: Database {
     /// Already inside the outer transaction: nested actions share it.
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T { try await body(db) }
     public func run() async {}
+    public func untilRunning() async {}
     public func close() async {}
     public var supportsNotify: Bool { false }
     public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {

@@ -10,6 +10,7 @@ public final class PostgresStore: Database {
     public let logger: Logger
     public let generation = Generation()
     let client: PostgresClient
+    private let running = Latch()
 
     public init(host: String, port: Int, username: String, password: String?, database: String,
                 maxConnections: Int = 20, logger: Logger) {
@@ -54,7 +55,15 @@ public final class PostgresStore: Database {
     }
 
     public func run() async {
+        running.open()
+        // Nothing suspends between the two, and `client.run()` marks the pool running before its first
+        // await, while a waiter resumed here must first be scheduled: in practice it finds the pool
+        // running. (Had it not, the cost would be one warning; the lease still waits for the pool.)
         await client.run()
+    }
+
+    public func untilRunning() async {
+        await running.wait()
     }
 
     public func close() async {}

@@ -83,6 +83,8 @@ public final class SQLiteStore: Database {
 
     public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {}
 
+    public func untilRunning() async {}
+
     public func run() async {
         // Nothing runs in the background for SQLite; wait until the owner cancels.
         while !Task.isCancelled {
