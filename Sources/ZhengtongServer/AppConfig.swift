@@ -24,6 +24,10 @@ public struct AppConfig: Sendable, Equatable {
     /// How often a live stream re-checks that its session is still valid (revoked, expired, disabled).
     public var streamRecheckSeconds = 30
     public var streamPingSeconds = 30
+    /// How long an HTTP connection may sit without a byte of a request: idle between requests, silent
+    /// after connecting, or stalled inside a request's head or body. Then it is closed, so abandoned and
+    /// slow-dripping connections cannot pile up, nor hold up a graceful shutdown. (Streams have pings.)
+    public var idleTimeoutSeconds = 60
     /// The web app's templates and static files; nil serves the copy bundled with the binary.
     public var webRoot: String? = nil
     /// "memory": searches and member listings from the in-memory directory index once it is built
@@ -35,7 +39,7 @@ public struct AppConfig: Sendable, Equatable {
     /// Keys as they appear in the config file; environment variables are `ZHENGTONG_` + upper-cased key.
     static let keys = ["host", "port", "database", "demo", "admin_password", "password_log_n", "session_hours", "log_level",
                        "sms_gateway_url", "voice_gateway_url", "gateway_secret",
-                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "stream_ping_seconds", "web_root",
+                       "attachments_dir", "max_attachment_mb", "stream_recheck_seconds", "stream_ping_seconds", "idle_timeout_seconds", "web_root",
                        "search_index"]
 
     /// Resolves the configuration. `flags` holds only what was given on the command line.
@@ -71,6 +75,7 @@ public struct AppConfig: Sendable, Equatable {
         if let v = values["max_attachment_mb"] { c.maxAttachmentMB = try int(v, "max_attachment_mb", 1...1024) }
         if let v = values["stream_recheck_seconds"] { c.streamRecheckSeconds = try int(v, "stream_recheck_seconds", 1...3600) }
         if let v = values["stream_ping_seconds"] { c.streamPingSeconds = try int(v, "stream_ping_seconds", 1...3600) }
+        if let v = values["idle_timeout_seconds"] { c.idleTimeoutSeconds = try int(v, "idle_timeout_seconds", 1...3600) }
         if let v = values["web_root"], !v.isEmpty { c.webRoot = v }
         if let v = values["search_index"], !v.isEmpty {
             guard ["memory", "sql"].contains(v) else { throw ConfigError.badValue("search_index", v) }

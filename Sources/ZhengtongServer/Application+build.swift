@@ -163,7 +163,8 @@ public func buildApplication(
     let reads = DirectoryReads(services: services, serverName: serverName)
     var app = Application(
         router: router,
-        server: HTTPServerBuilder { responder in ZhengtongChannel(responder: responder, streams: streams, reads: reads) },
+        server: HTTPServerBuilder { responder in ZhengtongChannel(responder: responder, streams: streams, reads: reads,
+                                                                  idleTimeout: .seconds(config.idleTimeoutSeconds)) },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         services: [
             DatabaseService(database: database),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Storage
 import ZhengtongCore
 
@@ -17,6 +18,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(e)
         } catch let e as DecodingError {
             return Self.response(Self.describe(e))
+        } catch let e as HTTPParserError {
+            // The request's own bytes were malformed, or the client went away inside its body: its
+            // mistake, and usually nobody is left to read the answer.
+            context.logger.debug("malformed or unfinished request", metadata: ["error": "\(e)", "path": "\(request.uri.path)"])
+            return Self.response(DomainError(.badRequest, "malformed_request", "the request was malformed or ended early"))
         } catch is NIOTooManyBytesError {
             return Self.response(DomainError(.payloadTooLarge, "body_too_large", "request body is larger than 1 MiB"))
         } catch let error where StorageErrors.isUniqueViolation(error) {

@@ -29,6 +29,8 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: Responder
     let streams: StreamOpener
     let reads: DirectoryReads
+    /// `AppConfig.idleTimeoutSeconds`.
+    let idleTimeout: Duration
     let http1 = HTTP1Channel.Configuration()
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -64,7 +66,7 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         try channel.pipeline.syncOperations.addHandler(DirectoryReadHandler(reads: reads, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -88,6 +90,10 @@ struct ZhengtongChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self)
             try channel.pipeline.syncOperations.addHandler(UpgradeWatch(attempted: attempted), position: .before(upgradeHandler))
             try channel.pipeline.syncOperations.addHandler(QuiesceWatch(quiescing: quiescing), position: .first)
+            // Until its first request's head is read, a connection has no HTTPConnectionStateHandler to
+            // time it out.
+            let silent = channel.eventLoop.scheduleTask(in: .init(idleTimeout)) { channel.close(promise: nil) }
+            negotiated.whenComplete { _ in silent.cancel() }
             return Value(negotiated: negotiated, channel: channel)
         }
     }
