@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import Testing
 
@@ -115,11 +116,22 @@ import Testing
         }
     }
 
+    @Test func spreadsheetFormulasAreDefusedBothWays() throws {
+        let fields = ["=1+2", "+8613800000000", "-3", "@SUM(A1)", "\tx", "'kept", "''", "王=五", "plain", ""]
+        let line = CSV.line(fields)
+        #expect(line == "'=1+2,'+8613800000000,'-3,'@SUM(A1),'\tx,''kept,''',王=五,plain,\r\n")
+        let parsed = try CSV.parse(line)
+        #expect(parsed.count == 1 && parsed[0].fields.map(CSV.fromSpreadsheet) == fields)
+        #expect(CSV.fromSpreadsheet("'0571") == "0571" && CSV.fromSpreadsheet("0571") == "0571")
+    }
+
     @Test(arguments: Backend.available)
     func anExportImportedElsewhereIsReproducedExactly(_ backend: Backend) async throws {
         let exported = try await TestServer.with(backend) { api -> Data in
             let f = try await Fixture.build(api)
             let tom = try await f.as_("tom")
+            // A rank a spreadsheet would run as a formula leaves defused and comes back as it was.
+            try expect(await tom.patch("/api/v1/people/\(f.people["erin"]!)", ["rank": #"=HYPERLINK("http://x.example","点此")"#]), 200)
             let csv = try await tom.raw("/api/v1/admin/export?org=\(f.orgs["U1"]!)")
             #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true)
             let text = String(decoding: csv.body, as: UTF8.self)
@@ -127,6 +139,7 @@ import Testing
             // alice, bob, carol, dave, erin: everyone in U1 and below, hidden department included.
             #expect(text.components(separatedBy: "\r\n").count - 2 == 5)
             #expect(text.contains("dave,区志强,13800000004,,,330122000000,桐庐县市场监督管理局/稽查大队,大队长,否,,否,否,active"))
+            #expect(text.contains(#","'=HYPERLINK(""http://x.example"",""点此"")","#))
             try expect(await tom.get("/api/v1/admin/export?org=\(f.orgs["U2"]!)"), 403)
             try expect(await tom.get("/api/v1/admin/export"), 422)
             try expect(await f.as_("alice").get("/api/v1/admin/export?org=\(f.orgs["D1"]!)"), 403)

@@ -92,11 +92,27 @@ public enum CSV {
         return records
     }
 
-    /// One record with the quoting it needs, ending in CRLF as RFC 4180 asks.
+    /// One record with the quoting it needs, ending in CRLF as RFC 4180 asks. Every field is made
+    /// spreadsheet-safe first (`spreadsheetSafe`): these files are opened in Excel and WPS.
     public static func line(_ fields: [String]) -> String {
-        fields.map { f in
+        fields.map(spreadsheetSafe).map { f in
             f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || f.hasPrefix(" ") || f.hasSuffix(" ")
                 ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",") + "\r\n"
+    }
+
+    /// A field that a spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`, a tab or
+    /// a carriage return: "CSV injection") gets a leading apostrophe, which spreadsheets take as "this
+    /// is text" and do not show. So does a field already starting with an apostrophe, so that
+    /// `fromSpreadsheet` can always drop exactly one and an import of an export reproduces it.
+    public static func spreadsheetSafe(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, "=+-@\t\r'".unicodeScalars.contains(first) else { return field }
+        return "'" + field
+    }
+
+    /// A field as imported: one leading apostrophe dropped, whether `spreadsheetSafe` wrote it or a
+    /// spreadsheet user typed it to keep a number as text ('0571…).
+    public static func fromSpreadsheet(_ field: String) -> String {
+        field.hasPrefix("'") ? String(field.dropFirst()) : field
     }
 }

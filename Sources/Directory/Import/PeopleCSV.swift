@@ -55,7 +55,8 @@ public enum PeopleCSV {
         }
         func cell(_ c: String) -> String? {
             guard let i = index[c], i < record.fields.count else { return nil }
-            let v = record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+            let v = CSV.fromSpreadsheet(record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             return v.isEmpty ? nil : v
         }
         func check<T>(_ column: String, _ f: () throws -> T) -> T? {
