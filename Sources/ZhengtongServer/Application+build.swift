@@ -147,7 +147,8 @@ public func buildApplication(
     let gate = StartupGate()
     let ready = StartupGate()
     let router = Router(context: AppContext.self)
-    router.add(middleware: ErrorMiddleware())
+    let errors = ErrorMiddleware()
+    router.add(middleware: errors)
     HealthRoutes(database: database, index: services.directory.index).register(on: router)
     APIRoutes(services: services).register(on: router)
     MessagingRoutes(services: services).register(on: router)
@@ -157,6 +158,7 @@ public func buildApplication(
     ScimRoutes(services: services).register(on: router)
     guard let webRoot = config.webRoot ?? WebAssets.bundledRoot else { throw WebAssetsError.missing("the bundled web folder") }
     WebRoutes(kit: WebKit(services: services, assets: try await WebAssets.load(root: webRoot)), logger: logger).register(on: router)
+    errors.routes.record(router.routes)
 
     let streams = StreamOpener(services: services, registry: StreamRegistry(), delivered: DeliveryMarker())
     let serverName = "zhengtong"

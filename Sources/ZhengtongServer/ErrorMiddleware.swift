@@ -10,6 +10,8 @@ import ZhengtongCore
 /// Anything that is not a client's mistake is logged and answered with a bare 500.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    /// Tells a wrong method (405) from a missing path (404).
+    var routes = RouteMethods()
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         do {
@@ -33,6 +35,11 @@ struct ErrorMiddleware: RouterMiddleware {
             case .contentTooLarge:
                 return Self.response(DomainError(.payloadTooLarge, "body_too_large", "request body is larger than 1 MiB"))
             case .notFound:
+                if let allowed = routes.allowed(for: request.uri.path), !allowed.contains(request.method) {
+                    let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+                    return Self.errorResponse(status: .methodNotAllowed, code: "method_not_allowed",
+                                              message: "\(request.method) is not allowed here; allowed: \(allow)", headers: [.allow: allow])
+                }
                 return Self.response(DomainError(.notFound, "not_found", "no such resource"))
             case .methodNotAllowed:
                 return Self.errorResponse(status: .methodNotAllowed, code: "method_not_allowed", message: "method not allowed here")

@@ -56,6 +56,10 @@ import Testing
                 ("POST", "/api/v1/admin/grants", nil, ["person_id": f.people["bob"]!, "role": "directory_admin"], 422, "invalid_scope"),
                 ("DELETE", "/api/v1/admin/grants/0000000000000000", nil, nil, 404, "not_found"),
                 ("GET", "/api/v1/no/such/route", nil, nil, 404, "not_found"),
+                ("POST", "/api/v1/no/such/route", nil, [:], 404, "not_found"),
+                ("DELETE", "/api/v1/people", nil, nil, 405, "method_not_allowed"),
+                ("PUT", "/api/v1/orgs/\(u1)", nil, ["name": "x"], 405, "method_not_allowed"),
+                ("POST", "/api/v1/orgs/\(u1)/members", nil, [:], 405, "method_not_allowed"),
             ]
             for (method, path, raw, body, status, code) in cases {
                 let m: HTTPMethodName = .init(method)
@@ -65,6 +69,9 @@ import Testing
                 let error = r["error"] as? [String: Any]
                 #expect((error?["message"] as? String)?.isEmpty == false, "\(method) \(path) has a message")
             }
+            // A wrong method says which are right.
+            #expect(try await root.call(.delete, "/api/v1/people").headers[.allow] == "GET, POST")
+            #expect(try await root.call(.put, "/api/v1/orgs/\(u1)", ["name": "x"]).headers[.allow] == "DELETE, GET, PATCH")
             // A body over 1 MiB is refused before it is read.
             let huge = try await root.call(.post, "/api/v1/orgs", raw: "{\"name\": \"" + String(repeating: "x", count: 1_100_000) + "\"}")
             #expect(huge.status == .contentTooLarge)
