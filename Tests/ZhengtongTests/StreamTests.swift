@@ -57,6 +57,9 @@ import Testing
             // Everything before the ping is ASCII (the 101 and the ready frame), so its first byte is findable.
             #expect((opened + rest).contains(0x89), "a ping came")
             #expect(lasted < 5, "closed after an unanswered ping (\(lasted) s)")
+            // Then a close frame (0x88) with code 4002 (0x0FA2), before the connection goes.
+            let all = opened + rest
+            #expect(all.indices.dropLast(3).contains { all[$0] == 0x88 && all[$0 + 2] == 0x0F && all[$0 + 3] == 0xA2 }, "close code 4002 came")
             try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "在吗", "client_msg_id": "p1"]), 201)
             #expect(await live.next()?["type"] as? String == "message.new", "the client that answers pings still receives")
             live.close()

@@ -203,9 +203,12 @@ final class StreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func pingOrDrop() {
         guard let context else { return }
-        // Also a stream stuck in its close handshake for a whole interval.
-        if awaitingPong || phase == .closing {
-            context.close(promise: nil)
+        // A stream stuck in its close handshake for a whole interval is cut.
+        if phase == .closing { return context.close(promise: nil) }
+        if awaitingPong {
+            // Most likely nobody is there, but a client that is only slow (a phone waking up) learns
+            // why and resumes; a second later the connection goes either way.
+            close(code: 4002, reason: "ping not answered; reconnect with your cursor", grace: .seconds(1))
             return
         }
         awaitingPong = true

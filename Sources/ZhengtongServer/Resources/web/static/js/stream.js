@@ -1,7 +1,7 @@
 // The one WebSocket to /api/v1/stream. It keeps the highest cursor it has processed (in
 // sessionStorage, so a reload or the next page resumes from it), reconnects by itself with a growing
 // delay and ?since=<cursor>, so nothing is lost or doubled, and hands each event to the subscribers of
-// its type. Close code 4000 means "resume from your cursor" (at once); 4001 means the session ended.
+// its type. Close codes 4000 and 4002 mean "resume from your cursor" (at once); 4001 means the session ended.
 
 import { api, toLogin } from "./api.js";
 
@@ -137,8 +137,9 @@ class Stream {
         return;
       }
       this.setConnected(false);
-      if (ev.code === 4000) {
-        // Cut off for falling behind: resume from the cursor at once.
+      if (ev.code === 4000 || ev.code === 4002) {
+        // Cut off for falling behind, or for a ping answered too late (a tab that slept): resume from
+        // the cursor at once.
         this.delay = MIN_DELAY;
         this.timer = setTimeout(() => this.connect(), 0);
         return;
