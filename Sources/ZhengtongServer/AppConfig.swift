@@ -81,7 +81,22 @@ public struct AppConfig: Sendable, Equatable {
             guard ["memory", "sql"].contains(v) else { throw ConfigError.badValue("search_index", v) }
             c.searchIndex = v
         }
+        try c.validate()
         return c
+    }
+
+    /// What no single value shows: a gateway URL must be an http(s) URL, and with one a signing secret of
+    /// at least 16 characters is required, so that escalations never go out unsigned or silently nowhere.
+    public func validate() throws {
+        for (key, url) in [("sms_gateway_url", smsGatewayURL), ("voice_gateway_url", voiceGatewayURL)] {
+            guard let url else { continue }
+            guard let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host?.isEmpty == false else {
+                throw ConfigError.invalid(key, "must be an http:// or https:// URL")
+            }
+        }
+        if smsGatewayURL != nil || voiceGatewayURL != nil, (gatewaySecret ?? "").count < 16 {
+            throw ConfigError.invalid("gateway_secret", "is required, at least 16 characters, when a gateway URL is set: gateways check the signature it makes")
+        }
     }
 
     static func int(_ s: String, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
@@ -92,12 +107,15 @@ public struct AppConfig: Sendable, Equatable {
 
 public enum ConfigError: Error, CustomStringConvertible {
     case unreadable(String), malformed(String), unknownKey(String), badValue(String, String)
+    /// A value that is wrong, said without repeating it (it may be a secret).
+    case invalid(String, String)
     public var description: String {
         switch self {
         case .unreadable(let f): "cannot read config file \(f)"
         case .malformed(let f): "config file \(f) is not a JSON object"
         case .unknownKey(let k): "unknown config key \(k)"
         case .badValue(let k, let v): "bad value \(v) for \(k)"
+        case .invalid(let k, let why): "\(k) \(why)"
         }
     }
 }

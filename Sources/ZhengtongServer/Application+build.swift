@@ -50,8 +50,9 @@ public struct AppServices: Sendable {
                                           attachmentStore: try DiskAttachmentStore(directory: URL(fileURLWithPath: config.attachmentsDir)))
         self.jobs = JobQueue(database: database, clock: clock, logger: logger)
         func gateway(_ url: String?) -> any NotificationGateway {
-            guard let url, let u = URL(string: url) else { return LogGateway(logger: logger) }
-            return HTTPGateway(url: u, secret: config.gatewaySecret ?? "")
+            // `AppConfig.validate` has checked the URL and the secret.
+            guard let url, let u = URL(string: url), let secret = config.gatewaySecret else { return LogGateway(logger: logger) }
+            return HTTPGateway(url: u, secret: secret)
         }
         self.dings = DingService(database: database, clock: clock, directory: directory, bus: bus,
                                  sms: gateway(config.smsGatewayURL), voice: gateway(config.voiceGatewayURL), jobs: jobs)
@@ -137,6 +138,7 @@ public func buildApplication(
     _ config: AppConfig, clock: any WallClock = SystemClock(), logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    try config.validate()
     var baseLogger = logger ?? Logger(label: "zhengtong")
     baseLogger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
     let logger = baseLogger

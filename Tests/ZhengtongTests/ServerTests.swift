@@ -17,6 +17,25 @@ import Testing
         #expect(fromFlags.port == 9003 && fromFlags.database == "sqlite://env.sqlite")
         #expect(throws: ConfigError.self) { _ = try AppConfig.resolve(flags: ["port": "http"], environment: [:], configFile: nil) }
         #expect(throws: ConfigError.self) { _ = try AppConfig.resolve(flags: [:], environment: ["ZHENGTONG_CONFIG": "/no/such/file"], configFile: nil) }
+        // A gateway needs a well-formed URL and a real signing secret; the error never repeats the secret.
+        let gateway = ["ZHENGTONG_SMS_GATEWAY_URL": "https://sms.example.gov.cn/send"]
+        for (extra, refused) in [([:], true), (["ZHENGTONG_GATEWAY_SECRET": "short-secret"], true),
+                                 (["ZHENGTONG_GATEWAY_SECRET": "a-long-enough-secret"], false)] {
+            let env = gateway.merging(extra) { a, _ in a }
+            do {
+                let c = try AppConfig.resolve(flags: [:], environment: env, configFile: nil)
+                #expect(!refused && c.gatewaySecret == "a-long-enough-secret")
+            } catch let e as ConfigError {
+                #expect(refused && "\(e)".hasPrefix("gateway_secret") && !"\(e)".contains("short-secret"), "\(e)")
+            }
+        }
+        #expect(throws: ConfigError.self) {
+            _ = try AppConfig.resolve(flags: [:], environment: ["ZHENGTONG_VOICE_GATEWAY_URL": "voice-gateway:8080",
+                                                                "ZHENGTONG_GATEWAY_SECRET": "a-long-enough-secret"], configFile: nil)
+        }
+        var direct = AppConfig()
+        direct.smsGatewayURL = "http://127.0.0.1:9/sms"
+        #expect(throws: ConfigError.self, "buildApplication checks what resolve would") { try direct.validate() }
     }
 
     @Test(arguments: Backend.available)
