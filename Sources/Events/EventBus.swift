@@ -25,12 +25,13 @@ public final class EventBus: Sendable {
     /// transaction; the events are appended to the log in that same transaction and published only
     /// after it commits.
     public func transaction<T: Sendable>(at now: Date, _ body: (any SQLDatabase, inout [StagedEvent]) async throws -> T) async throws -> T {
-        let (result, events) = try await database.transaction { db -> (T, [Event]) in
+        // Published as soon as it commits, before a later write can commit (on SQLite), so live clients
+        // get events in sequence order.
+        let (result, _) = try await database.transaction({ db -> (T, [Event]) in
             var staged: [StagedEvent] = []
             let r = try await body(db, &staged)
             return (r, try await EventLog.append(db, staged, at: now))
-        }
-        committed(events)
+        }, committed: { committed($0.1) })
         return result
     }
 

@@ -18,6 +18,10 @@ public protocol Database: Sendable {
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// `transaction`, then `committed` with its result once it has committed. Where one writer commits
+    /// at a time (SQLite), `committed` runs before the next transaction can commit, so what it does
+    /// (publishing events) happens in commit order.
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T, committed: (T) -> Void) async throws -> T
     /// Background work the database needs while open (PostgreSQL's pool); returns when cancelled.
     func run() async
     /// Returns once `run` has started, for callers that start both at once.
@@ -39,6 +43,12 @@ extension SQLDatabase {
 }
 
 extension Database {
+    public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T, committed: (T) -> Void) async throws -> T {
+        let result = try await transaction(body)
+        committed(result)
+        return result
+    }
+
     public func ping() async throws {
         try await read { db in _ = try await db.raw("SELECT 1 AS one").all() }
     }
@@ -47,11 +57,14 @@ extension Database {
 public enum StorageError: Error, CustomStringConvertible {
     case badURL(String)
     case migration(String)
+    /// Something the store cannot do where it is (inside another transaction).
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .badURL(let s): "unsupported database URL \(s): use sqlite://PATH or postgres://user:pass@host:port/db"
         case .migration(let s): "migration failed: \(s)"
+        case .unavailable(let s): s
         }
     }
 }

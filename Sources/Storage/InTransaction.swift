@@ -21,11 +21,15 @@ public struct InTransaction: Database {
     public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T { try await body(db) }
     /// Already inside the outer transaction: nested actions share it.
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T { try await body(db) }
+    /// Nothing here knows when the outer transaction commits, so nothing can run after it.
+    public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T, committed: (T) -> Void) async throws -> T {
+        throw StorageError.unavailable("work to run after commit cannot be nested in another transaction")
+    }
     public func run() async {}
     public func untilRunning() async {}
     public func close() async {}
     public var supportsNotify: Bool { false }
     public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {
-        throw StorageError.migration("LISTEN is not available inside a transaction")
+        throw StorageError.unavailable("LISTEN is not available inside a transaction")
     }
 }

@@ -65,17 +65,25 @@ public final class SQLiteStore: Database {
     }
 
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction(body, committed: { _ in })
+    }
+
+    /// `committed` runs while this transaction still holds the write lock, so the next one cannot have
+    /// committed yet.
+    public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T, committed: (T) -> Void) async throws -> T {
         try await writeLock.withPermit {
             let db = writer.sql(queryLogLevel: nil)
             _ = try await writer.query("BEGIN IMMEDIATE")
+            let result: T
             do {
-                let result = try await body(db)
+                result = try await body(db)
                 _ = try await writer.query("COMMIT")
-                return result
             } catch {
                 _ = try? await writer.query("ROLLBACK")
                 throw error
             }
+            committed(result)
+            return result
         }
     }
 

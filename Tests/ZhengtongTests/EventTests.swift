@@ -74,6 +74,41 @@ import Testing
         }
     }
 
+    /// Writes committed concurrently reach a live client in sequence order, the order a resume by cursor
+    /// gives (on SQLite they are published before the next write can commit).
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
+    func concurrentCommitsArriveInSequenceOrder(_ backend: Backend) async throws {
+        let url = try await backend.freshDatabaseURL()
+        try await Databases.with(try DatabaseLocation(url: url), logger: Logger(label: "test")) { db in
+            try await Migrations.migrate(db)
+            let hub = EventHub(queueLimit: 10_000)
+            let bus = EventBus(database: db, hub: hub, logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await bus.run() }
+                defer { group.cancelAll() }
+                try await Task.sleep(for: .milliseconds(200))  // the PostgreSQL listener connects
+                let dora = hub.subscribe(personId: "dora")
+                let writes = 200
+                try await withThrowingTaskGroup(of: Void.self) { writers in
+                    for i in 0..<writes {
+                        writers.addTask {
+                            try await bus.transaction(at: Date()) { _, staged in
+                                staged.append(try StagedEvent(type: "message", payload: Payload(text: "\(i)"), recipients: ["dora"]))
+                            }
+                        }
+                    }
+                    try await writers.waitForAll()
+                }
+                var seqs: [Int64] = []
+                for await e in dora.events {
+                    seqs.append(e.seq)
+                    if seqs.count == writes { break }
+                }
+                #expect(seqs == seqs.sorted() && Set(seqs).count == writes, "\(seqs)")
+            }
+        }
+    }
+
     /// Two nodes on one PostgreSQL: an event committed through node A reaches a client of node B.
     @Test(.timeLimit(.minutes(5))) func twoNodesShareEventsThroughPostgres() async throws {
         guard Backend.available.contains(.postgres) else { return }
