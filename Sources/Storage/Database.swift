@@ -72,7 +72,7 @@ public enum StorageError: Error, CustomStringConvertible {
 /// Parsed `--database` value.
 public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)
-    case postgres(host: String, port: Int, username: String, password: String?, database: String)
+    case postgres(host: String, port: Int, username: String, password: String?, database: String, tls: PostgresTLS)
 
     public init(url: String) throws {
         if url.hasPrefix("sqlite://") {
@@ -81,13 +81,14 @@ public enum DatabaseLocation: Sendable, Equatable {
             self = .sqlite(path: path)
         } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             guard let c = URLComponents(string: url), let host = c.host, !host.isEmpty else {
-                throw StorageError.badURL(url)
+                throw StorageError.badURL(Self.withoutPassword(url))
             }
             let db = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
             self = .postgres(host: host, port: c.port ?? 5432, username: c.user ?? "postgres",
-                             password: c.password?.removingPercentEncoding, database: db.isEmpty ? "postgres" : db)
+                             password: c.password?.removingPercentEncoding, database: db.isEmpty ? "postgres" : db,
+                             tls: try PostgresTLS(query: c.queryItems ?? []))
         } else {
-            throw StorageError.badURL(url)
+            throw StorageError.badURL(Self.withoutPassword(url))
         }
     }
 
@@ -95,8 +96,15 @@ public enum DatabaseLocation: Sendable, Equatable {
     public var redacted: String {
         switch self {
         case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let host, let port, let user, _, let db): "postgres://\(user)@\(host):\(port)/\(db)"
+        case .postgres(let host, let port, let user, _, let db, let tls): "postgres://\(user)@\(host):\(port)/\(db)\(tls.query)"
         }
+    }
+
+    /// `url` with any password in it replaced, for error messages.
+    static func withoutPassword(_ url: String) -> String {
+        guard var c = URLComponents(string: url), c.password != nil else { return url }
+        c.password = "***"
+        return c.string ?? "(a database URL)"
     }
 }
 
@@ -105,8 +113,9 @@ public enum Databases {
         switch location {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, logger: logger)
-        case .postgres(let host, let port, let user, let password, let database):
-            return PostgresStore(host: host, port: port, username: user, password: password, database: database, logger: logger)
+        case .postgres(let host, let port, let user, let password, let database, let tls):
+            return PostgresStore(host: host, port: port, username: user, password: password, database: database,
+                                 tls: try tls.configuration(), logger: logger)
         }
     }
 

@@ -13,9 +13,9 @@ public final class PostgresStore: Database {
     private let running = Latch()
 
     public init(host: String, port: Int, username: String, password: String?, database: String,
-                maxConnections: Int = 20, logger: Logger) {
+                tls: PostgresClient.Configuration.TLS, maxConnections: Int = 20, logger: Logger) {
         var config = PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                                  database: database, tls: .disable)
+                                                  database: database, tls: tls)
         config.options.maximumConnections = maxConnections
         config.options.minimumConnections = 0
         self.client = PostgresClient(configuration: config, backgroundLogger: logger)

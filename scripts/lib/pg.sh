@@ -7,6 +7,8 @@
 # pg_start_kept DIR   the same kind of cluster, but in DIR and kept: made there on first use, started
 #                     again on what is there later (benchmarks that reuse a seeded database); sets PG_*
 # pg_stop_kept [DIR]  stops it cleanly and leaves DIR
+# With PG_SSL=1 the cluster also offers TLS, with a self-signed certificate for 127.0.0.1 whose path is
+# then in PG_CA (clients choose with ?sslmode=; plain connections still work).
 
 PG_DB=zhengtong_test
 # initdb must run as a user that can own the data dir; /tmp is reachable by that
@@ -57,6 +59,7 @@ pg_start_throwaway() {
   pg_run_cluster || return 1
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB" || return 1
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+  if [[ ${PG_SSL:-} == 1 ]]; then PG_CA=$PG_DIR/data/server.crt; fi
 }
 
 pg_start_kept() {
@@ -108,6 +111,19 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
+  if [[ ${PG_SSL:-} == 1 ]]; then pg_enable_ssl || return 1; fi
+}
+
+# A self-signed certificate for 127.0.0.1 (its own CA), and ssl = on.
+pg_enable_ssl() {
+  local data=$PG_DIR/data
+  if ! openssl req -new -x509 -days 30 -nodes -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+      -keyout "$data/server.key" -out "$data/server.crt" >"$PG_DIR/openssl.log" 2>&1; then
+    echo "pg: could not make a TLS certificate (is openssl installed?):" >&2; cat "$PG_DIR/openssl.log" >&2; return 1
+  fi
+  chmod 600 "$data/server.key"
+  if [[ $EUID -eq 0 ]]; then chown postgres: "$data/server.key" "$data/server.crt"; fi
+  echo "ssl = on" >>"$data/postgresql.conf"
 }
 
 # Starts the cluster in $PG_DIR/data on a free port; sets PG_PORT.
