@@ -160,6 +160,7 @@ extension DirectoryService {
             let main = existing.isEmpty || input.main == true
             if main { try await db.raw("UPDATE positions SET is_main = 0 WHERE person_id = \(bind: personId)").run() }
             let pos = try await addPosition(db, personId: personId, input, main: main, viewer: viewer)
+            try await PersonWrites.touch(db, personId, now: clock.now())
             try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.create", targetType: "position",
                                       targetId: pos.id, before: PositionView?.none, after: pos, at: clock.now())
             return pos
@@ -188,6 +189,7 @@ extension DirectoryService {
                 UPDATE positions SET title = \(bind: after.title), leader = \(bind: after.leader ? 1 : 0), roles = \(bind: Rows.encodeList(after.roles)),
                     is_main = \(bind: after.main ? 1 : 0), display_order = \(bind: after.order) WHERE id = \(bind: id)
                 """).run()
+            try await PersonWrites.touch(db, before.personId, now: clock.now())
             try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.update", targetType: "position",
                                       targetId: id, before: before, after: after, at: clock.now())
             return after
@@ -204,6 +206,7 @@ extension DirectoryService {
                     try await db.raw("UPDATE positions SET is_main = 1 WHERE id = \(bind: next.id)").run()
                 }
             }
+            try await PersonWrites.touch(db, before.personId, now: clock.now())
             try await DirectoryChanges.record(db, actor: viewer.acting.from(address), action: "position.delete", targetType: "position",
                                       targetId: id, before: before, after: PositionView?.none, at: clock.now())
         }
@@ -297,5 +300,11 @@ enum PersonWrites {
             """).run()
         try await db.raw("DELETE FROM person_grams WHERE person_id = \(bind: p.id)").run()
         try await insertGrams(db, p)
+    }
+
+    /// A position added, changed or removed changes the person as others see them (SCIM's
+    /// `meta.lastModified` reads this).
+    static func touch(_ db: any SQLDatabase, _ personId: String, now: Date) async throws {
+        try await db.raw("UPDATE people SET updated_at = \(bind: now.millis) WHERE id = \(bind: personId)").run()
     }
 }
