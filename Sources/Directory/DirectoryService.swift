@@ -94,6 +94,26 @@ public struct DirectoryService: Sendable {
         return o
     }
 
+    /// Every org the viewer may see in the subtree at `path` (itself included), in path order, at most
+    /// `limit` of them; and each one's members (the people with a position in it, by id). Two queries
+    /// for the whole subtree, for callers that list it all (SCIM Groups).
+    public func subtreeOrgs(_ path: String, viewer: Viewer, limit: Int) async throws -> (orgs: [Org], members: [String: [String]]) {
+        try await database.read { db in
+            let orgs = try await db.raw("""
+                SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE path >= \(bind: path) AND path < \(bind: path + "\u{7F}")
+                AND \(Self.orgVisible(viewer)) ORDER BY path LIMIT \(bind: limit)
+                """).all().map { try Rows.org($0) }.filter { Privacy.canSee(org: $0, viewer: viewer) }
+            var members: [String: [String]] = [:]
+            for row in try await db.raw("""
+                SELECT DISTINCT org_id, person_id FROM positions WHERE org_path >= \(bind: path) AND org_path < \(bind: path + "\u{7F}")
+                ORDER BY org_id, person_id
+                """).all() {
+                members[try row.decode(column: "org_id", as: String.self), default: []].append(try row.decode(column: "person_id", as: String.self))
+            }
+            return (orgs, members)
+        }
+    }
+
     public func orgChildren(_ id: String, viewer: Viewer, page: PageRequest) async throws -> Page<Org> {
         _ = try await org(id, viewer: viewer)
         let rows = try await database.read { db in

@@ -240,12 +240,10 @@ struct ScimRoutes {
             }
             resources = try await scim.users(found)
         } else {
-            let ids = try await scim.orgIds()
-            guard ids.count <= ScimService.maxScan else {
+            guard let groups = try await scim.allGroups() else {
                 throw ScimError(status: .badRequest, scimType: "tooMany", detail: "more than \(ScimService.maxScan) Groups")
             }
-            resources = []
-            for id in ids { resources.append(try await scim.group(id)) }
+            resources = groups
         }
         if let f = query.filter { resources = resources.filter(f.matches) }
         if let sort = query.sortBy {

@@ -252,12 +252,12 @@ struct ScimService: Sendable {
 
     // MARK: Groups
 
-    func orgIds() async throws -> [String] {
-        try await database.read { db in
-            try await db.raw("""
-                SELECT id FROM orgs WHERE path >= \(bind: root.path) AND path < \(bind: root.path + "\u{7F}") ORDER BY path LIMIT \(bind: Self.maxScan + 1)
-                """).all().map { try $0.decode(column: "id", as: String.self) }
-        }
+    /// Every Group of the subtree, built from a handful of queries however many there are; nil when
+    /// there are more than `maxScan`.
+    func allGroups() async throws -> [[String: Any]]? {
+        let (orgs, members) = try await directory.subtreeOrgs(root.path, viewer: viewer, limit: Self.maxScan + 1)
+        guard orgs.count <= Self.maxScan else { return nil }
+        return try await groupsJSON(orgs, members: members)
     }
 
     func inScopeOrg(_ id: String) async throws -> Org {
@@ -269,22 +269,27 @@ struct ScimService: Sendable {
 
     func group(_ id: String) async throws -> [String: Any] {
         let org = try await inScopeOrg(id)
-        return try await groupJSON(org)
-    }
-
-    func groupJSON(_ org: Org) async throws -> [String: Any] {
         let members = try await database.read { db in
             try await db.raw("""
                 SELECT DISTINCT person_id FROM positions WHERE org_id = \(bind: org.id) ORDER BY person_id
-                """).all().map { (try $0.decode(column: "person_id", as: String.self), ()) }
+                """).all().map { try $0.decode(column: "person_id", as: String.self) }
         }
-        var g: [String: Any] = ["schemas": [Scim.groupSchema], "id": org.id, "displayName": org.name]
-        if let e = try await externalIds("org", [org.id])[org.id] { g["externalId"] = e }
-        if !members.isEmpty {
-            g["members"] = members.map { ["value": $0.0, "$ref": "\(base)/Users/\($0.0)"] }
+        return try await groupsJSON([org], members: [org.id: members])[0]
+    }
+
+    func groupsJSON(_ orgs: [Org], members: [String: [String]]) async throws -> [[String: Any]] {
+        let ids = orgs.map(\.id)
+        let external = try await externalIds("org", ids)
+        let stamps = try await timestamps("orgs", ids)
+        return orgs.map { org in
+            var g: [String: Any] = ["schemas": [Scim.groupSchema], "id": org.id, "displayName": org.name]
+            if let e = external[org.id] { g["externalId"] = e }
+            if let people = members[org.id], !people.isEmpty {
+                g["members"] = people.map { ["value": $0, "$ref": "\(base)/Users/\($0)"] }
+            }
+            g["meta"] = meta("Group", org.id, g, stamps[org.id])
+            return g
         }
-        g["meta"] = meta("Group", org.id, g, try await timestamps("orgs", [org.id])[org.id])
-        return g
     }
 
     static func memberIds(_ body: [String: Any]) throws -> [String] {
