@@ -189,8 +189,16 @@ import ZhengtongCore
             var lastToken = DirectoryReads.LastToken()
             var searchHead = HTTPRequest(method: .get, scheme: nil, authority: "localhost", path: search)
             searchHead.headerFields[.authorization] = "Bearer \(login.token)"
-            #expect(reads.answer(searchHead, route: .search, lastToken: &lastToken) == PeoplePageJSON(expected).bytes())
-            #expect(tight.answer(searchHead, route: .search, lastToken: &lastToken) == nil)
+            // Sessions stay cached for a second, which a loaded machine can outlast: warm it, ask with no
+            // budget, then with the full one. A cache warm for the second was warm for the first.
+            var pair: (tight: ByteBuffer?, full: ByteBuffer)? = nil
+            for _ in 0..<20 where pair == nil {
+                _ = try await services.signedIn.resolve(token: login.token, services: services)
+                let first = tight.answer(searchHead, route: .search, lastToken: &lastToken)
+                if let full = reads.answer(searchHead, route: .search, lastToken: &lastToken) { pair = (first, full) }
+            }
+            #expect(pair?.full == PeoplePageJSON(expected).bytes())
+            #expect(pair != nil && pair?.tight == nil)
 
             // Errors and strangers are the router's to answer.
             for path in ["/api/v1/people?limit=0", "/api/v1/people?cursor=garbage", "/api/v1/orgs/nope/members",

@@ -102,14 +102,15 @@ pg_init_cluster() {
 
   # Loopback TCP only, our own socket dir (not /var/run/postgresql, which may be
   # missing or belong to the Debian default cluster), durability off for speed,
-  # and room for tests that open many pools at once.
+  # and room for tests that open many pools at once (each pool grows to 20 connections; with 200
+  # the parallel suite ran out: "too many clients already").
   cat >>"$PG_DIR/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PG_DIR'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
+max_connections = 500
 EOF
   if [[ ${PG_SSL:-} == 1 ]]; then pg_enable_ssl || return 1; fi
 }
