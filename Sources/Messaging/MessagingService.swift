@@ -99,15 +99,24 @@ public struct MessagingService: Sendable {
 
     public func conversations(viewer: Viewer, page: PageRequest) async throws -> Page<ConversationSummary> {
         try await syncOrgGroups(for: viewer)
+        // Paged by key, (updated_at, id) of the last one seen: a conversation rises to the top with each
+        // message, and by position the rest would shift under a client paging through them.
+        var after: SQLQueryString = "1 = 1"
+        if let key = page.after {
+            let parts = key.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let updated = Int64(parts[0]), ID.isValid(String(parts[1])) else { throw PageRequest.invalidCursor }
+            let id = String(parts[1])
+            after = "(c.updated_at < \(bind: updated) OR (c.updated_at = \(bind: updated) AND c.id < \(bind: id)))"
+        }
         return try await database.read { db in
-            let ids = try await db.raw("""
-                SELECT c.id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-                WHERE m.person_id = \(bind: viewer.personId) ORDER BY c.updated_at DESC, c.id DESC
+            let rows = try await db.raw("""
+                SELECT c.id, c.updated_at FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.person_id = \(bind: viewer.personId) AND \(after) ORDER BY c.updated_at DESC, c.id DESC
                 LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
-                """).all().map { try $0.decode(column: "id", as: String.self) }
-            let p = page.page(ids)
+                """).all().map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "updated_at", as: Int64.self)) }
+            let p = page.page(rows) { "\($0.1):\($0.0)" }
             var out: [ConversationSummary] = []
-            for id in p.items {
+            for (id, _) in p.items {
                 guard let c = try await MessagingQueries.conversation(db, id) else { continue }
                 let mine = c.members.first { $0.personId == viewer.personId }?.readSeq ?? 0
                 let unread = try await db.raw("""

@@ -13,10 +13,17 @@ public struct Page<T: Sendable>: Sendable {
 extension Page: Equatable where T: Equatable {}
 
 /// Paging request: `limit` in 1...200 and an opaque cursor (a position in the listing's order).
+///
+/// Most listings page by position (`o:` cursors). One whose rows move while a client pages through it
+/// (conversations, which rise with each new message) pages by key instead (`k:` cursors): `after` is
+/// the key of the last row already seen, so no row is repeated and none that stayed put is skipped.
+/// A cursor belongs to the listing that issued it.
 public struct PageRequest: Sendable, Equatable {
     public static let maxLimit = 200
     public var limit: Int
     public var offset: Int
+    /// From a `k:` cursor: the key of the previous page's last row.
+    public var after: String?
 
     public init(limit: Int?, cursor: String?, defaultLimit: Int = 50) throws {
         let l = limit ?? defaultLimit
@@ -24,28 +31,45 @@ public struct PageRequest: Sendable, Equatable {
             throw DomainError(.badRequest, "invalid_limit", "limit must be between 1 and \(Self.maxLimit)")
         }
         self.limit = l
+        offset = 0
         if let cursor {
-            guard let data = Data(base64Encoded: Self.unURL(cursor)), let s = String(data: data, encoding: .utf8),
-                  s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), o >= 0 else {
-                throw DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued")
+            guard let data = Data(base64Encoded: Self.unURL(cursor)), let s = String(data: data, encoding: .utf8) else {
+                throw Self.invalidCursor
             }
-            offset = o
-        } else {
-            offset = 0
+            if s.hasPrefix("k:"), s.count > 2 {
+                after = String(s.dropFirst(2))
+            } else {
+                guard s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), o >= 0 else { throw Self.invalidCursor }
+                offset = o
+            }
         }
     }
+
+    public static let invalidCursor = DomainError(.badRequest, "invalid_cursor", "cursor is not one this server issued")
 
     /// Fetch one more row than asked to know whether another page exists.
     public var fetchLimit: Int { limit + 1 }
 
     public func page<T>(_ rows: [T]) -> Page<T> {
         if rows.count > limit {
-            let next = Data("o:\(offset + limit)".utf8).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
-            return Page(items: Array(rows.prefix(limit)), nextCursor: next)
+            return Page(items: Array(rows.prefix(limit)), nextCursor: Self.cursor("o:\(offset + limit)"))
         }
         return Page(items: rows, nextCursor: nil)
+    }
+
+    /// A page of a listing paged by key: the next cursor carries the key of this page's last row.
+    public func page<T>(_ rows: [T], key: (T) -> String) -> Page<T> {
+        if rows.count > limit {
+            let items = Array(rows.prefix(limit))
+            return Page(items: items, nextCursor: Self.cursor("k:" + key(items[items.count - 1])))
+        }
+        return Page(items: rows, nextCursor: nil)
+    }
+
+    static func cursor(_ s: String) -> String {
+        Data(s.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     static func unURL(_ s: String) -> String {

@@ -3,6 +3,34 @@ import Testing
 import ZhengtongCore
 
 @Suite struct MessagingMoreTests {
+    /// The conversation list pages by key: a conversation that rises to the top while a client pages
+    /// through the list neither pushes another onto the next page twice nor hides one.
+    @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
+    func conversationPagesNeitherRepeatNorSkip(_ backend: Backend) async throws {
+        let clock = ManualClock()
+        try await TestServer.with(backend, clock: clock) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice")
+            var groups: [String] = []
+            for i in 1...5 {
+                clock.advance(by: 1)
+                groups.append(try expect(await alice.post("/api/v1/conversations", ["kind": "group", "name": "组\(i)", "members": [f.people["bob"]!]]), 201).id)
+            }
+            func ids(_ r: Reply) -> [String] { r.items.compactMap { $0["id"] as? String } }
+            let first = try expect(await alice.get("/api/v1/conversations?limit=2"), 200)
+            #expect(ids(first) == [groups[4], groups[3]])
+            // The oldest rises to the top before the next page is asked for.
+            clock.advance(by: 1)
+            try expect(await alice.post("/api/v1/conversations/\(groups[0])/messages", ["text": "顶上来", "client_msg_id": "rise"]), 201)
+            let cursor = try #require(first["next_cursor"] as? String)
+            let second = try expect(await alice.get("/api/v1/conversations?limit=2&cursor=\(cursor)"), 200)
+            #expect(ids(second) == [groups[2], groups[1]], "nothing from the first page again")
+            #expect(second["next_cursor"] is NSNull, "the risen one is above the cursor, not below it")
+            #expect(ids(try expect(await alice.get("/api/v1/conversations?limit=200"), 200)) == [groups[0], groups[4], groups[3], groups[2], groups[1]])
+            #expect(try expect(await alice.get("/api/v1/conversations?cursor=\(Data("k:12:nope".utf8).base64EncodedString())"), 400).errorCode == "invalid_cursor")
+        }
+    }
+
     @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func recallRules(_ backend: Backend) async throws {
         let clock = ManualClock()
