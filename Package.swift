@@ -83,7 +83,7 @@ let package = Package(
         ),
         .target(
             name: "Messaging",
-            dependencies: ["ZhengtongCore", "Storage", "Events", "Directory", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["ZhengtongCore", "Storage", "Events", "Directory", "Audit", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .target(

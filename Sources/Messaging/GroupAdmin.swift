@@ -1,3 +1,4 @@
+import Audit
 import Directory
 import Events
 import Foundation
@@ -13,6 +14,7 @@ extension MessagingService {
         try requireRole(c, viewer, ["owner", "admin"])
         try await write { db, events in
             try await db.raw("UPDATE conversations SET name = \(bind: name), updated_at = \(bind: clock.now().millis) WHERE id = \(bind: id)").run()
+            try await audit(db, viewer, "conversation.rename", id, ["name": name, "was": c.name ?? ""])
             events.append(try StagedEvent(type: "conversation.updated", payload: ["conversation_id": id, "name": name],
                                           recipients: c.members.map(\.personId)))
         }
@@ -29,6 +31,7 @@ extension MessagingService {
         guard target.role != "owner" else { throw DomainError(.conflict, "owner_role", "transfer ownership to change the owner's role") }
         try await write { db, events in
             try await db.raw("UPDATE conversation_members SET role = \(bind: role) WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
+            try await audit(db, viewer, "conversation.set_role", id, ["person_id": person, "role": role])
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "person_id": person, "role": role],
                                           recipients: c.members.map(\.personId)))
         }
@@ -46,10 +49,18 @@ extension MessagingService {
             try await db.raw("UPDATE conversations SET owner_id = \(bind: person) WHERE id = \(bind: id)").run()
             try await db.raw("UPDATE conversation_members SET role = 'owner' WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
             try await db.raw("UPDATE conversation_members SET role = 'admin' WHERE conversation_id = \(bind: id) AND person_id = \(bind: viewer.personId)").run()
+            try await audit(db, viewer, "conversation.transfer_owner", id, ["owner_id": person])
             events.append(try StagedEvent(type: "conversation.updated", payload: ["conversation_id": id, "owner_id": person],
                                           recipients: c.members.map(\.personId)))
         }
         return try await conversation(id, viewer: viewer)
+    }
+
+    /// A group's administration is audited like the directory's, in the same transaction: who changed
+    /// which conversation, and how. (Messages themselves are not audited; their log is the event log.)
+    func audit(_ db: any SQLDatabase, _ viewer: Viewer, _ action: String, _ conversationId: String, _ detail: [String: String]) async throws {
+        try await AuditLog.append(db, actor: viewer.acting, action: action, targetType: "conversation", targetId: conversationId,
+                                  detail: detail, at: clock.now())
     }
 
     func requireRole(_ c: Conversation, _ viewer: Viewer, _ roles: Set<String>) throws {

@@ -144,6 +144,7 @@ public struct MessagingService: Sendable {
         try await write { db, events in
             let now = clock.now().millis
             try await MessagingQueries.addMembers(db, id, new, role: "member", at: now)
+            try await audit(db, viewer, "conversation.add_members", id, ["added": new.joined(separator: ",")])
             try await db.raw("UPDATE conversations SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "added": new.joined(separator: ",")],
                                           recipients: c.members.map(\.personId) + new))
@@ -163,6 +164,8 @@ public struct MessagingService: Sendable {
         guard person != c.ownerId else { throw DomainError(.conflict, "owner_cannot_leave", "transfer ownership before the owner leaves") }
         try await write { db, events in
             try await db.raw("DELETE FROM conversation_members WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
+            // Leaving is one's own business; removing someone else is administration.
+            if person != viewer.personId { try await audit(db, viewer, "conversation.remove_member", id, ["person_id": person]) }
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "removed": person],
                                           recipients: c.members.map(\.personId)))
         }

@@ -1,3 +1,4 @@
+import Audit
 import Directory
 import Events
 import Foundation
@@ -27,6 +28,11 @@ extension MessagingService {
         if try row.decode(column: "recalled", as: Int.self) == 0 {
             try await write { db, events in
                 try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
+                // An owner taking back someone else's message is moderation, and audited.
+                if sender != viewer.personId {
+                    try await AuditLog.append(db, actor: viewer.acting, action: "message.recall", targetType: "message", targetId: messageId,
+                                              detail: ["conversation_id": c.id, "sender_id": sender], at: clock.now())
+                }
                 try await db.raw("DELETE FROM message_grams WHERE message_id = \(bind: messageId)").run()
                 let files = try await db.raw("SELECT id FROM attachments WHERE message_id = \(bind: messageId)").all()
                     .map { try $0.decode(column: "id", as: String.self) }

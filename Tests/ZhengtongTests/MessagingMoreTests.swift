@@ -65,6 +65,9 @@ import ZhengtongCore
             let carol = try await f.as_("carol")
             try expect(await carol.post("/api/v1/messages/\(alsoBob)/recall"), 403)
             try expect(await carol.post("/api/v1/messages/0000000000000000/recall"), 404)
+            // The owner's recall of bob's message is audited; bob's own was not (nor alice's second try, a no-op).
+            let recalls = try expect(await f.root.get("/api/v1/admin/audit?limit=50"), 200).items.filter { $0["action"] as? String == "message.recall" }
+            #expect(recalls.map { $0["target_id"] as? String } == [alsoBob] && recalls.first?["actor_id"] as? String == f.people["alice"])
             stream.close()
         }
     }
@@ -240,6 +243,13 @@ import ZhengtongCore
             #expect(roles[frankID] == "owner" && roles[f.people["alice"]!] == "admin")
             try expect(await frank.post("/api/v1/conversations/\(conv)/owner", ["person_id": f.people["dave"]!]), 422)
             try expect(await alice.delete("/api/v1/conversations/\(conv)/members/\(f.people["alice"]!)"), 204)
+            try expect(await frank.delete("/api/v1/conversations/\(conv)/members/\(bobID)"), 204)
+            // The administration is in the audit log, each act under its actor; leaving and refused acts are not.
+            let audit = try expect(await f.root.get("/api/v1/admin/audit?limit=50"), 200).items
+                .filter { $0["target_id"] as? String == conv }
+                .map { "\($0["action"] as? String ?? "?") by \($0["actor_id"] as? String == f.people["alice"] ? "alice" : $0["actor_id"] as? String == bobID ? "bob" : "frank")" }
+            #expect(audit.reversed() == ["conversation.rename by alice", "conversation.set_role by alice", "conversation.rename by bob",
+                                         "conversation.transfer_owner by alice", "conversation.remove_member by frank"], "\(audit)")
         }
     }
 }
