@@ -189,42 +189,75 @@ enum MessagingQueries {
     }
 
     static func conversation(_ db: any SQLDatabase, _ id: String) async throws -> Conversation? {
-        guard ID.isValid(id), let r = try await db.raw("""
-            SELECT id, kind, name, owner_id, last_seq, created_at, org_id, include_subtree FROM conversations WHERE id = \(bind: id)
-            """).first() else { return nil }
-        let members = try await db.raw("""
-            SELECT person_id, role, read_seq FROM conversation_members WHERE conversation_id = \(bind: id) ORDER BY joined_at, person_id
-            """).all().map { Member(personId: try $0.decode(column: "person_id", as: String.self), role: try $0.decode(column: "role", as: String.self),
-                                    readSeq: try $0.decode(column: "read_seq", as: Int64.self)) }
-        return Conversation(id: id, kind: ConversationKind(rawValue: try r.decode(column: "kind", as: String.self)) ?? .group,
-                            name: try r.decode(column: "name", as: String?.self), ownerId: try r.decode(column: "owner_id", as: String?.self),
-                            lastSeq: try r.decode(column: "last_seq", as: Int64.self),
-                            createdAt: Date(millis: try r.decode(column: "created_at", as: Int64.self)), members: members,
-                            orgId: try r.decode(column: "org_id", as: String?.self),
-                            includeSubtree: try r.decode(column: "include_subtree", as: Int.self) != 0)
+        guard ID.isValid(id) else { return nil }
+        return try await conversations(db, [id])[id]
+    }
+
+    /// Conversations with their members, by id: two queries per 500.
+    static func conversations(_ db: any SQLDatabase, _ ids: [String]) async throws -> [String: Conversation] {
+        var out: [String: Conversation] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            var members: [String: [Member]] = [:]
+            for m in try await db.raw("""
+                SELECT conversation_id, person_id, role, read_seq FROM conversation_members WHERE conversation_id IN (\(binds: chunk))
+                ORDER BY conversation_id, joined_at, person_id
+                """).all() {
+                members[try m.decode(column: "conversation_id", as: String.self), default: []].append(
+                    Member(personId: try m.decode(column: "person_id", as: String.self), role: try m.decode(column: "role", as: String.self),
+                           readSeq: try m.decode(column: "read_seq", as: Int64.self)))
+            }
+            for r in try await db.raw("""
+                SELECT id, kind, name, owner_id, last_seq, created_at, org_id, include_subtree FROM conversations WHERE id IN (\(binds: chunk))
+                """).all() {
+                let id = try r.decode(column: "id", as: String.self)
+                out[id] = Conversation(id: id, kind: ConversationKind(rawValue: try r.decode(column: "kind", as: String.self)) ?? .group,
+                                       name: try r.decode(column: "name", as: String?.self), ownerId: try r.decode(column: "owner_id", as: String?.self),
+                                       lastSeq: try r.decode(column: "last_seq", as: Int64.self),
+                                       createdAt: Date(millis: try r.decode(column: "created_at", as: Int64.self)), members: members[id] ?? [],
+                                       orgId: try r.decode(column: "org_id", as: String?.self),
+                                       includeSubtree: try r.decode(column: "include_subtree", as: Int.self) != 0)
+            }
+        }
+        return out
     }
 
     /// Read counts come from members' read positions: one indexed count per message, whatever the group size.
     static func messages(_ db: any SQLDatabase, conversation c: Conversation, beforeSeq: Int64, limit: Int) async throws -> [Message] {
-        var list = try await rows(db, conversation: c, beforeSeq: beforeSeq, limit: limit)
+        try await withAttachments(db, try await rows(db, where: "m.conversation_id = \(bind: c.id) AND m.seq < \(bind: beforeSeq)",
+                                                     limit: limit))
+    }
+
+    /// The newest message of each conversation that has one, in three queries whatever their number.
+    static func lastMessages(_ db: any SQLDatabase, _ conversations: [Conversation]) async throws -> [String: Message] {
+        let withMessages = conversations.filter { $0.lastSeq > 0 }
+        guard !withMessages.isEmpty else { return [:] }
+        let pairs = withMessages.map { c -> SQLQueryString in "(m.conversation_id = \(bind: c.id) AND m.seq = \(bind: c.lastSeq))" }
+        let list = try await rows(db, where: "(" + pairs.joined(separator: " OR ") + ")", limit: withMessages.count)
+        return Dictionary(try await withAttachments(db, list).map { ($0.conversationId, $0) }) { a, _ in a }
+    }
+
+    static func withAttachments(_ db: any SQLDatabase, _ messages: [Message]) async throws -> [Message] {
+        var list = messages
         let files = try await MessagingService.attachments(db, messageIds: list.filter { !$0.recalled }.map(\.id))
         for i in list.indices { list[i].attachments = files[list[i].id] ?? [] }
         return list
     }
 
-    static func rows(_ db: any SQLDatabase, conversation c: Conversation, beforeSeq: Int64, limit: Int) async throws -> [Message] {
+    static func rows(_ db: any SQLDatabase, where condition: SQLQueryString, limit: Int) async throws -> [Message] {
         try await db.raw("""
-            SELECT m.id, m.seq, m.sender_id, m.text, m.client_msg_id, m.reply_to, m.mentions, m.recalled, m.created_at,
+            SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.text, m.client_msg_id, m.reply_to, m.mentions, m.recalled, m.created_at,
                 (SELECT COUNT(*) FROM conversation_members r WHERE r.conversation_id = m.conversation_id AND r.read_seq >= m.seq
                     AND r.joined_seq < m.seq AND r.person_id <> m.sender_id) AS read_count,
                 (SELECT COUNT(*) FROM conversation_members r WHERE r.conversation_id = m.conversation_id
                     AND r.joined_seq < m.seq AND r.person_id <> m.sender_id) AS audience
-            FROM messages m WHERE m.conversation_id = \(bind: c.id) AND m.seq < \(bind: beforeSeq) ORDER BY m.seq DESC LIMIT \(bind: limit)
+            FROM messages m WHERE \(condition) ORDER BY m.seq DESC LIMIT \(bind: limit)
             """).all().map { r in
             let recalled = try r.decode(column: "recalled", as: Int.self) != 0
             let readCount = try r.decode(column: "read_count", as: Int.self)
             let audience = try r.decode(column: "audience", as: Int.self)
-            return Message(id: try r.decode(column: "id", as: String.self), conversationId: c.id, seq: try r.decode(column: "seq", as: Int64.self),
+            return Message(id: try r.decode(column: "id", as: String.self), conversationId: try r.decode(column: "conversation_id", as: String.self),
+                           seq: try r.decode(column: "seq", as: Int64.self),
                            senderId: try r.decode(column: "sender_id", as: String.self),
                            text: recalled ? "" : try r.decode(column: "text", as: String.self),
                            clientMsgId: try r.decode(column: "client_msg_id", as: String.self),

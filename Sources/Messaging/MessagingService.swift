@@ -115,16 +115,23 @@ public struct MessagingService: Sendable {
                 LIMIT \(bind: page.fetchLimit) OFFSET \(bind: page.offset)
                 """).all().map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "updated_at", as: Int64.self)) }
             let p = page.page(rows) { "\($0.1):\($0.0)" }
-            var out: [ConversationSummary] = []
-            for (id, _) in p.items {
-                guard let c = try await MessagingQueries.conversation(db, id) else { continue }
-                let mine = c.members.first { $0.personId == viewer.personId }?.readSeq ?? 0
-                let unread = try await db.raw("""
-                    SELECT COUNT(*) AS n FROM messages WHERE conversation_id = \(bind: id) AND seq > \(bind: mine)
-                    AND sender_id <> \(bind: viewer.personId) AND recalled = 0
-                    """).first()?.decode(column: "n", as: Int.self) ?? 0
-                let last = try await MessagingQueries.messages(db, conversation: c, beforeSeq: Int64.max, limit: 1).first
-                out.append(ConversationSummary(conversation: c, unreadCount: unread, lastMessage: last))
+            // A page in a fixed number of queries, not a few for each conversation on it.
+            let ids = p.items.map(\.0)
+            guard !ids.isEmpty else { return Page(items: [], nextCursor: p.nextCursor) }
+            let found = try await MessagingQueries.conversations(db, ids)
+            var unread: [String: Int] = [:]
+            for r in try await db.raw("""
+                SELECT m.conversation_id, COUNT(*) AS n FROM messages m
+                JOIN conversation_members r ON r.conversation_id = m.conversation_id AND r.person_id = \(bind: viewer.personId)
+                WHERE m.conversation_id IN (\(binds: ids)) AND m.seq > r.read_seq AND m.sender_id <> \(bind: viewer.personId) AND m.recalled = 0
+                GROUP BY m.conversation_id
+                """).all() {
+                unread[try r.decode(column: "conversation_id", as: String.self)] = try r.decode(column: "n", as: Int.self)
+            }
+            let conversations = ids.compactMap { found[$0] }
+            let last = try await MessagingQueries.lastMessages(db, conversations)
+            let out = conversations.map { c in
+                ConversationSummary(conversation: c, unreadCount: unread[c.id] ?? 0, lastMessage: last[c.id])
             }
             return Page(items: out, nextCursor: p.nextCursor)
         }

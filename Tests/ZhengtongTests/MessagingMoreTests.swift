@@ -28,6 +28,18 @@ import ZhengtongCore
             #expect(second["next_cursor"] is NSNull, "the risen one is above the cursor, not below it")
             #expect(ids(try expect(await alice.get("/api/v1/conversations?limit=200"), 200)) == [groups[0], groups[4], groups[3], groups[2], groups[1]])
             #expect(try expect(await alice.get("/api/v1/conversations?cursor=\(Data("k:12:nope".utf8).base64EncodedString())"), 400).errorCode == "invalid_cursor")
+            // Each summary on a page has its own newest message and unread count (read for the page at once).
+            clock.advance(by: 1)
+            try expect(await alice.post("/api/v1/conversations/\(groups[2])/messages", ["text": "第二条", "client_msg_id": "two-a"]), 201)
+            try expect(await alice.post("/api/v1/conversations/\(groups[2])/messages", ["text": "第三条", "client_msg_id": "two-b"]), 201)
+            let bob = try await f.as_("bob")
+            let summaries = try expect(await bob.get("/api/v1/conversations?limit=200"), 200).items
+            func summary(_ id: String) -> (String?, Int?) {
+                let s = summaries.first { $0["id"] as? String == id }
+                return ((s?["last_message"] as? [String: Any])?["text"] as? String, s?["unread_count"] as? Int)
+            }
+            #expect(summary(groups[2]) == ("第三条", 2) && summary(groups[0]) == ("顶上来", 1))
+            #expect(summary(groups[1]) == (nil, 0) && summary(groups[4]) == (nil, 0))
         }
     }
 
