@@ -26,7 +26,7 @@ extension MessagingService {
             throw DomainError(.forbidden, "recall_expired", "a message can be recalled within 24 hours of sending")
         }
         if try row.decode(column: "recalled", as: Int.self) == 0 {
-            try await write { db, events in
+            let files = try await write { db, events -> [String] in
                 try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
                 // An owner taking back someone else's message is moderation, and audited.
                 if sender != viewer.personId {
@@ -37,15 +37,17 @@ extension MessagingService {
                 let files = try await db.raw("SELECT id FROM attachments WHERE message_id = \(bind: messageId)").all()
                     .map { try $0.decode(column: "id", as: String.self) }
                 try await db.raw("DELETE FROM attachments WHERE message_id = \(bind: messageId)").run()
-                // The files go too: a recall erases content, it does not hide it.
-                for f in files { attachmentStore.delete(id: f) }
                 try await EventLog.redact(db, ref: messageId, data: """
                     {"id":"\(messageId)","conversation_id":"\(c.id)","sender_id":"\(sender)","text":"","recalled":true}
                     """)
                 events.append(StagedEvent(type: "message.recalled", json: """
                     {"conversation_id":"\(c.id)","message_id":"\(messageId)","recalled_by":"\(viewer.personId)"}
                     """, recipients: c.members.map(\.personId)))
+                return files
             }
+            // The files go too, once the recall has committed: a recall erases content, it does not hide
+            // it, and a recall that rolled back must still find them.
+            for f in files { attachmentStore.delete(id: f) }
         }
         return try await database.read { db in
             let seq = try await db.raw("SELECT seq FROM messages WHERE id = \(bind: messageId)").first()!.decode(column: "seq", as: Int64.self)

@@ -203,7 +203,8 @@ import ZhengtongCore
 
     @Test(.timeLimit(.minutes(5)), arguments: Backend.available)
     func uploadAttachDownloadAndRecall(_ backend: Backend) async throws {
-        try await TestServer.with(backend) { api in
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("zt-files-\(UUID().uuidString)")
+        try await TestServer.with(backend, configure: { $0.attachmentsDir = files.path }) { api in
             let f = try await Fixture.build(api)
             let alice = try await f.as_("alice"), bob = try await f.as_("bob"), frank = try await f.as_("frank")
             let conv = try expect(await alice.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["bob"]!]]), 201).id
@@ -224,9 +225,12 @@ import ZhengtongCore
             try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "again", "client_msg_id": "a2", "attachments": [up.id]]), 422)
             let other = try expect(await upload(bob, Self.png, type: "image/png"), 201).id
             try expect(await alice.post("/api/v1/conversations/\(conv)/messages", ["text": "steal", "client_msg_id": "a3", "attachments": [other]]), 422)
-            // Recall erases the file too.
+            // Recall erases the file too, from the disk, once the recall has committed.
+            let onDisk = files.appendingPathComponent(up.id).path
+            #expect(FileManager.default.fileExists(atPath: onDisk))
             try expect(await alice.post("/api/v1/messages/\(msg.id)/recall"), 200)
             #expect(try await bob.raw("/api/v1/attachments/\(up.id)").status == .notFound)
+            #expect(!FileManager.default.fileExists(atPath: onDisk))
         }
     }
 }
