@@ -49,15 +49,26 @@ extension Database {
         return result
     }
 
-    public func ping() async throws {
-        try await read { db in _ = try await db.raw("SELECT 1 AS one").all() }
+    /// Asks the database something trivial, and gives up after `timeout`: a pool whose connections keep
+    /// failing (a server gone, a certificate refused) would otherwise keep the caller waiting, and a
+    /// readiness probe must answer.
+    public func ping(timeout: Duration = .seconds(5)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await read { db in _ = try await db.raw("SELECT 1 AS one").all() } }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StorageError.unavailable("the database did not answer within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
 }
 
 public enum StorageError: Error, CustomStringConvertible {
     case badURL(String)
     case migration(String)
-    /// Something the store cannot do where it is (inside another transaction).
+    /// Something the store cannot do: nested in another transaction, misconfigured, or not answering.
     case unavailable(String)
 
     public var description: String {

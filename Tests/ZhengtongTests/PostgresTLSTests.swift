@@ -62,5 +62,11 @@ import Testing
         }
         #expect(untrusted != true, "connected without trusting the server's certificate")
         await #expect(throws: StorageError.self) { _ = try await encrypted("sslmode=verify-full&sslrootcert=/no/such/ca.pem") }
+        // A ping (what /readyz asks) gives up instead of waiting on a pool that cannot connect.
+        let start = ContinuousClock.now
+        _ = try await Databases.with(try DatabaseLocation(url: base + "?sslmode=verify-full"), logger: Logger(label: "test")) { db in
+            await #expect(throws: StorageError.self) { try await db.ping(timeout: .seconds(1)) }
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 }
