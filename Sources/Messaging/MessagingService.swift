@@ -151,8 +151,10 @@ public struct MessagingService: Sendable {
         try await write { db, events in
             let now = clock.now().millis
             try await MessagingQueries.addMembers(db, id, new, role: "member", at: now)
-            try await audit(db, viewer, "conversation.add_members", id, ["added": new.joined(separator: ",")])
             try await db.raw("UPDATE conversations SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+            // Last, like every audit row here: it locks the audit log's head, and taking that before the
+            // conversation's row would deadlock against a rename on PostgreSQL.
+            try await audit(db, viewer, "conversation.add_members", id, ["added": new.joined(separator: ",")])
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "added": new.joined(separator: ",")],
                                           recipients: c.members.map(\.personId) + new))
         }

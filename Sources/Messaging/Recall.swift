@@ -28,11 +28,6 @@ extension MessagingService {
         if try row.decode(column: "recalled", as: Int.self) == 0 {
             let files = try await write { db, events -> [String] in
                 try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
-                // An owner taking back someone else's message is moderation, and audited.
-                if sender != viewer.personId {
-                    try await AuditLog.append(db, actor: viewer.acting, action: "message.recall", targetType: "message", targetId: messageId,
-                                              detail: ["conversation_id": c.id, "sender_id": sender], at: clock.now())
-                }
                 try await db.raw("DELETE FROM message_grams WHERE message_id = \(bind: messageId)").run()
                 let files = try await db.raw("SELECT id FROM attachments WHERE message_id = \(bind: messageId)").all()
                     .map { try $0.decode(column: "id", as: String.self) }
@@ -43,6 +38,11 @@ extension MessagingService {
                 events.append(StagedEvent(type: "message.recalled", json: """
                     {"conversation_id":"\(c.id)","message_id":"\(messageId)","recalled_by":"\(viewer.personId)"}
                     """, recipients: c.members.map(\.personId)))
+                // An owner taking back someone else's message is moderation, and audited (last: see addMembers).
+                if sender != viewer.personId {
+                    try await AuditLog.append(db, actor: viewer.acting, action: "message.recall", targetType: "message", targetId: messageId,
+                                              detail: ["conversation_id": c.id, "sender_id": sender], at: clock.now())
+                }
                 return files
             }
             // The files go too, once the recall has committed: a recall erases content, it does not hide

@@ -113,9 +113,11 @@ public enum DatabaseLocation: Sendable, Equatable {
 
     /// `url` with any password in it replaced, for error messages.
     static func withoutPassword(_ url: String) -> String {
-        guard var c = URLComponents(string: url), c.password != nil else { return url }
-        c.password = "***"
-        return c.string ?? "(a database URL)"
+        // Whatever precedes the last '@' may hold a password, and a URL broken enough to be refused
+        // (a space or '#' in the password, one slash too few) may not parse: hide it all.
+        guard let at = url.range(of: "@", options: .backwards) else { return url }
+        let scheme = url.range(of: ":").map { String(url[..<$0.lowerBound]) } ?? ""
+        return scheme + "://***" + String(url[at.lowerBound...])
     }
 }
 

@@ -25,7 +25,12 @@ public struct PageRequest: Sendable, Equatable {
     /// From a `k:` cursor: the key of the previous page's last row.
     public var after: String?
 
-    public init(limit: Int?, cursor: String?, defaultLimit: Int = 50) throws {
+    /// No listing is paged this deep; a larger offset is a forged cursor (and would overflow).
+    public static let maxOffset = 100_000_000
+
+    /// `keyed`: the listing pages by key and takes `k:` cursors (an `o:` one from before still works);
+    /// any other listing refuses them.
+    public init(limit: Int?, cursor: String?, defaultLimit: Int = 50, keyed: Bool = false) throws {
         let l = limit ?? defaultLimit
         guard (1...Self.maxLimit).contains(l) else {
             throw DomainError(.badRequest, "invalid_limit", "limit must be between 1 and \(Self.maxLimit)")
@@ -37,9 +42,10 @@ public struct PageRequest: Sendable, Equatable {
                 throw Self.invalidCursor
             }
             if s.hasPrefix("k:"), s.count > 2 {
+                guard keyed else { throw Self.invalidCursor }
                 after = String(s.dropFirst(2))
             } else {
-                guard s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), o >= 0 else { throw Self.invalidCursor }
+                guard s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), (0...Self.maxOffset).contains(o) else { throw Self.invalidCursor }
                 offset = o
             }
         }

@@ -94,7 +94,7 @@ struct MessagingRoutes {
             }
         }
         api.get("conversations") { req, ctx in
-            let page = try await messaging.conversations(viewer: try ctx.requireViewer(), page: try pageRequest(req))
+            let page = try await messaging.conversations(viewer: try ctx.requireViewer(), page: try pageRequest(req, keyed: true))
             return PageDTO(page) { ConversationDTO(c: $0.conversation, unreadCount: $0.unreadCount, lastMessage: $0.lastMessage.map(MessageDTO.init),
                                                    includeSummary: true) }
         }

@@ -214,13 +214,13 @@ extension APIRoutes {
     }
 }
 
-func pageRequest(_ req: Request, defaultLimit: Int = 50) throws -> PageRequest {
-    try pageRequest(req.uri.queryParameters, defaultLimit: defaultLimit)
+func pageRequest(_ req: Request, defaultLimit: Int = 50, keyed: Bool = false) throws -> PageRequest {
+    try pageRequest(req.uri.queryParameters, defaultLimit: defaultLimit, keyed: keyed)
 }
 
-func pageRequest(_ q: FlatDictionary<Substring, Substring>, defaultLimit: Int = 50) throws -> PageRequest {
+func pageRequest(_ q: FlatDictionary<Substring, Substring>, defaultLimit: Int = 50, keyed: Bool = false) throws -> PageRequest {
     let limit = q["limit"] == nil ? nil : try limitParam(q, default: defaultLimit)
-    return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit)
+    return try PageRequest(limit: limit, cursor: q["cursor"].map(String.init), defaultLimit: defaultLimit, keyed: keyed)
 }
 
 /// `limit` as a number (its range is the caller's to check), or the default when absent.

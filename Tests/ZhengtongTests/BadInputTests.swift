@@ -57,6 +57,10 @@ import Testing
                 ("DELETE", "/api/v1/admin/grants/0000000000000000", nil, nil, 404, "not_found"),
                 ("GET", "/api/v1/no/such/route", nil, nil, 404, "not_found"),
                 ("POST", "/api/v1/no/such/route", nil, [:], 404, "not_found"),
+                // A forged offset as large as an Int can be, and a conversation list's key cursor elsewhere.
+                ("GET", "/api/v1/people?q=%E7%8E%8B&cursor=bzo5MjIzMzcyMDM2ODU0Nzc1ODA3", nil, nil, 400, "invalid_cursor"),
+                ("GET", "/api/v1/orgs/\(u1)/members?cursor=bzo5MjIzMzcyMDM2ODU0Nzc1ODA3", nil, nil, 400, "invalid_cursor"),
+                ("GET", "/api/v1/people?cursor=azoxOjAxYWJjZGVmZ2hpamtsbW4", nil, nil, 400, "invalid_cursor"),
                 ("DELETE", "/api/v1/people", nil, nil, 405, "method_not_allowed"),
                 ("PUT", "/api/v1/orgs/\(u1)", nil, ["name": "x"], 405, "method_not_allowed"),
                 ("POST", "/api/v1/orgs/\(u1)/members", nil, [:], 405, "method_not_allowed"),

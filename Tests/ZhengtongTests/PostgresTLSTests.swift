@@ -20,11 +20,13 @@ import Testing
         // What is logged keeps the TLS settings and never the password.
         let location = try DatabaseLocation(url: "postgres://u:s3cret@db.example/zt?sslmode=require")
         #expect(location.redacted == "postgres://u@db.example:5432/zt?sslmode=require")
-        do {
-            _ = try DatabaseLocation(url: "mysql://u:s3cret@db.example/zt")
-            Issue.record("a mysql URL was accepted")
-        } catch {
-            #expect(!"\(error)".contains("s3cret"), "\(error)")
+        for url in ["mysql://u:s3cret@db.example/zt", "postgres://u:s3 cret#x@db.example/zt", "postgres:/u:s3cret@db.example/zt"] {
+            do {
+                _ = try DatabaseLocation(url: url)
+                Issue.record("\(url) was accepted")
+            } catch {
+                #expect(!"\(error)".contains("s3"), "\(error)")
+            }
         }
     }
 
