@@ -27,7 +27,11 @@ extension MessagingService {
         }
         if try row.decode(column: "recalled", as: Int.self) == 0 {
             let files = try await write { db, events -> [String] in
-                try await db.raw("UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId)").run()
+                // A recall that lost a race with another one finds nothing left to do, and says nothing twice.
+                let changed = try await db.raw("""
+                    UPDATE messages SET recalled = 1, text = '' WHERE id = \(bind: messageId) AND recalled = 0 RETURNING id
+                    """).all()
+                guard !changed.isEmpty else { return [String]() }
                 try await db.raw("DELETE FROM message_grams WHERE message_id = \(bind: messageId)").run()
                 let files = try await db.raw("SELECT id FROM attachments WHERE message_id = \(bind: messageId)").all()
                     .map { try $0.decode(column: "id", as: String.self) }
