@@ -97,17 +97,15 @@ public struct DirectoryService: Sendable {
     /// Every org the viewer may see in the subtree at `path` (itself included), in path order, at most
     /// `limit` of them; and each one's members (the people with a position in it, by id). Two queries
     /// for the whole subtree, for callers that list it all (SCIM Groups). When there are `limit` or more,
-    /// the orgs come back unfiltered and without members, for the caller to refuse.
+    /// they come back without members, for the caller to refuse. (`orgVisible` is `Privacy.canSee` in SQL.)
     public func subtreeOrgs(_ path: String, viewer: Viewer, limit: Int) async throws -> (orgs: [Org], members: [String: [String]]) {
         try await database.read { db in
-            let rows = try await db.raw("""
+            let orgs = try await db.raw("""
                 SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE path >= \(bind: path) AND path < \(bind: path + "\u{7F}")
                 AND \(Self.orgVisible(viewer)) ORDER BY path LIMIT \(bind: limit)
                 """).all().map { try Rows.org($0) }
-            // At the limit the caller refuses anyway: say so before reading every position, and before the
-            // filter below could hide that the list was cut.
-            if rows.count >= limit { return (rows, [:]) }
-            let orgs = rows.filter { Privacy.canSee(org: $0, viewer: viewer) }
+            // At the limit the caller refuses anyway: say so before reading every position.
+            if orgs.count >= limit { return (orgs, [:]) }
             var members: [String: [String]] = [:]
             for row in try await db.raw("""
                 SELECT DISTINCT org_id, person_id FROM positions WHERE org_path >= \(bind: path) AND org_path < \(bind: path + "\u{7F}")

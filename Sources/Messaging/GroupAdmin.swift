@@ -58,8 +58,9 @@ extension MessagingService {
 
     /// A group's administration is audited like the directory's, in the same transaction: who changed
     /// which conversation, and how. (Messages themselves are not audited; their log is the event log.)
-    func audit(_ db: any SQLDatabase, _ viewer: Viewer, _ action: String, _ conversationId: String, _ detail: [String: String]) async throws {
-        try await AuditLog.append(db, actor: viewer.acting, action: action, targetType: "conversation", targetId: conversationId,
+    func audit(_ db: any SQLDatabase, _ viewer: Viewer, _ action: String, _ targetId: String, _ detail: [String: String],
+               targetType: String = "conversation") async throws {
+        try await AuditLog.append(db, actor: viewer.acting, action: action, targetType: targetType, targetId: targetId,
                                   detail: detail, at: clock.now())
     }
 

@@ -1,4 +1,3 @@
-import Audit
 import Directory
 import Events
 import Foundation
@@ -44,8 +43,7 @@ extension MessagingService {
                     """, recipients: c.members.map(\.personId)))
                 // An owner taking back someone else's message is moderation, and audited (last: see addMembers).
                 if sender != viewer.personId {
-                    try await AuditLog.append(db, actor: viewer.acting, action: "message.recall", targetType: "message", targetId: messageId,
-                                              detail: ["conversation_id": c.id, "sender_id": sender], at: clock.now())
+                    try await audit(db, viewer, "message.recall", messageId, ["conversation_id": c.id, "sender_id": sender], targetType: "message")
                 }
                 return files
             }

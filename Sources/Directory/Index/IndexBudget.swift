@@ -5,7 +5,8 @@
 /// members of a city's subtree, which walk hundreds of thousands of entries.
 ///
 /// Counted in index entries touched: a person tested, a list entry merged or sorted, a title compared.
-/// One is tens of nanoseconds, so the event loop's budget bounds a read to about a millisecond.
+/// One costs well under a microsecond, so the event loop's budget bounds a read to the order of a
+/// millisecond (an estimate: the time per entry has not been measured on its own).
 ///
 /// A class so that the nested walks can charge it without threading `inout` through their closures;
 /// one instance lives inside one call and never crosses a thread.
