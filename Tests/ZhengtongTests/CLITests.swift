@@ -22,7 +22,9 @@ import Testing
 
     struct Run { var status: Int32; var output: String }
 
-    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> Run {
+    /// Waits for the child off the cooperative pool: a test blocking one of its few threads for a 20-second
+    /// seed stalls every other test in the process (a parallel stream test once timed out behind two).
+    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) async throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -35,60 +37,64 @@ import Testing
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        return await withCheckedContinuation { done in
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                done.resume(returning: Run(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self)))
+            }
+        }
     }
 
     @Test(arguments: Backend.available)
     func migrateSeedResetAndVerify(_ backend: Backend) async throws {
         let url = try await backend.freshDatabaseURL()
-        let migrate = try Self.run(["migrate", "--database", url])
+        let migrate = try await Self.run(["migrate", "--database", url])
         #expect(migrate.status == 0, "\(migrate.output)")
         #expect(migrate.output.contains("applied: 001_directory"))
-        #expect(try Self.run(["migrate", "--database", url]).output.contains("up to date"))
+        #expect(try await Self.run(["migrate", "--database", url]).output.contains("up to date"))
 
-        let seed = try Self.run(["seed", "demo", "--size", "county", "--database", url], env: ["ZHENGTONG_ADMIN_PASSWORD": "root-password-9"])
+        let seed = try await Self.run(["seed", "demo", "--size", "county", "--database", url], env: ["ZHENGTONG_ADMIN_PASSWORD": "root-password-9"])
         #expect(seed.status == 0, "\(seed.output)")
         #expect(seed.output.contains("people"))
-        let again = try Self.run(["seed", "demo", "--database", url])
+        let again = try await Self.run(["seed", "demo", "--database", url])
         #expect(again.status != 0, "seeding a non-empty directory is refused")
 
-        let reset = try Self.run(["admin", "reset-password", "staff", "--database", url], env: ["ZHENGTONG_NEW_PASSWORD": "new-password-1"])
+        let reset = try await Self.run(["admin", "reset-password", "staff", "--database", url], env: ["ZHENGTONG_NEW_PASSWORD": "new-password-1"])
         #expect(reset.status == 0, "\(reset.output)")
-        let unknown = try Self.run(["admin", "reset-password", "nobody-here", "--database", url])
+        let unknown = try await Self.run(["admin", "reset-password", "nobody-here", "--database", url])
         #expect(unknown.status != 0)
 
         // Export a county, import it back: nothing changes; an edited copy is checked by a dry run first.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zt-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("county.csv").path
-        let export = try Self.run(["export", "--format", "csv", "--region", "330110000000", "--output", file, "--database", url])
+        let export = try await Self.run(["export", "--format", "csv", "--region", "330110000000", "--output", file, "--database", url])
         #expect(export.status == 0, "\(export.output)")
         let exported = try String(contentsOfFile: file, encoding: .utf8)
         #expect(exported.components(separatedBy: "\r\n").count > 4000)
-        let reimport = try Self.run(["import", file, "--database", url])
+        let reimport = try await Self.run(["import", file, "--database", url])
         #expect(reimport.status == 0, "\(reimport.output)")
         #expect(reimport.output.contains("0 created, 0 updated"))
         let lines = exported.components(separatedBy: "\r\n")
         let edited = dir.appendingPathComponent("edited.csv").path
         try (lines[0] + "\r\n" + lines[1].replacingOccurrences(of: ",active", with: ",disabled") + "\r\n").write(toFile: edited, atomically: true, encoding: .utf8)
-        let dry = try Self.run(["import", edited, "--dry-run", "--database", url])
+        let dry = try await Self.run(["import", edited, "--dry-run", "--database", url])
         #expect(dry.status == 0 && dry.output.contains("dry run") && dry.output.contains("1 updated"), "\(dry.output)")
-        #expect(try Self.run(["import", edited, "--database", url]).output.contains("1 updated"))
-        #expect(try Self.run(["import", edited, "--database", url]).output.contains("1 unchanged"))
+        #expect(try await Self.run(["import", edited, "--database", url]).output.contains("1 updated"))
+        #expect(try await Self.run(["import", edited, "--database", url]).output.contains("1 unchanged"))
         let bad = dir.appendingPathComponent("bad.csv").path
         try "username,name,org\nBad Name,x,nowhere\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try Self.run(["import", bad, "--database", url])
+        let refused = try await Self.run(["import", bad, "--database", url])
         #expect(refused.status == 1 && refused.output.contains("line 2"), "\(refused.output)")
 
-        let verify = try Self.run(["audit", "verify", "--database", url])
+        let verify = try await Self.run(["audit", "verify", "--database", url])
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains("intact"))
         try await Databases.with(try DatabaseLocation(url: url), logger: Logger(label: "test")) { db in
             try await db.transaction { c in try await c.raw("UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 2").run() }
         }
-        let broken = try Self.run(["audit", "verify", "--database", url])
+        let broken = try await Self.run(["audit", "verify", "--database", url])
         #expect(broken.status == 1)
         #expect(broken.output.contains("row 2"))
     }
@@ -97,13 +103,13 @@ import Testing
     /// and a second start neither prints nor changes it.
     @Test func bootstrapPrintsAGeneratedPasswordOnce() async throws {
         let url = try await Backend.sqlite.freshDatabaseURL()
-        let first = try Self.run(["seed", "demo", "--database", url])
+        let first = try await Self.run(["seed", "demo", "--database", url])
         #expect(first.status == 0, "\(first.output)")
         let marker = "username 'admin', password '"
         guard let start = first.output.range(of: marker) else { Issue.record("no password printed: \(first.output)"); return }
         let password = String(first.output[start.upperBound...].prefix { $0 != "'" })
         #expect(password.count == 16)
-        let second = try Self.run(["migrate", "--database", url])
+        let second = try await Self.run(["migrate", "--database", url])
         #expect(!second.output.contains(marker))
         try await TestServer.with(.sqlite, url: url) { api in
             let root = try await api.login("admin", password)

@@ -43,11 +43,17 @@ final class RawSocket {
     func read(until marker: String, timeout: Double = 5) async throws -> [UInt8] {
         var got: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
+        // The deadline is checked after a read, not before: a task that resumes late (its process busy)
+        // still sees what arrived meanwhile instead of failing with bytes waiting in the socket.
         while !String(decoding: got, as: UTF8.self).contains(marker) {
-            guard Date() < deadline, let chunk = try await readChunk() else {
-                throw TestSetupError.fixture("no \(marker) in \(String(decoding: got, as: UTF8.self))")
+            let late = Date() >= deadline
+            guard let chunk = try await readChunk() else {
+                throw TestSetupError.fixture("closed before \(marker); got \(String(decoding: got, as: UTF8.self))")
             }
             got += chunk
+            if late && chunk.isEmpty && !String(decoding: got, as: UTF8.self).contains(marker) {
+                throw TestSetupError.fixture("no \(marker) in \(timeout) s; got \(String(decoding: got, as: UTF8.self))")
+            }
         }
         return got
     }
@@ -56,9 +62,11 @@ final class RawSocket {
     func readUntilClosed(timeout: Double = 5) async throws -> [UInt8] {
         var got: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
+            let late = Date() >= deadline
             guard let chunk = try await readChunk() else { return got }
             got += chunk
+            if late && chunk.isEmpty { break }
         }
         throw TestSetupError.fixture("still open after \(timeout) s")
     }
