@@ -57,7 +57,7 @@ extension Database {
             group.addTask { try await read { db in _ = try await db.raw("SELECT 1 AS one").all() } }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw StorageError.unavailable("the database did not answer within \(timeout)")
+                throw StorageError.noConnection("the database did not answer within \(timeout)")
             }
             defer { group.cancelAll() }
             try await group.next()
@@ -68,14 +68,16 @@ extension Database {
 public enum StorageError: Error, CustomStringConvertible {
     case badURL(String)
     case migration(String)
-    /// Something the store cannot do: nested in another transaction, misconfigured, or not answering.
+    /// Something the store cannot do: nested in another transaction, or misconfigured.
     case unavailable(String)
+    /// No connection to the database in time: it is down, unreachable, or refuses us. Worth retrying.
+    case noConnection(String)
 
     public var description: String {
         switch self {
         case .badURL(let s): "unsupported database URL \(s): use sqlite://PATH or postgres://user:pass@host:port/db"
         case .migration(let s): "migration failed: \(s)"
-        case .unavailable(let s): s
+        case .unavailable(let s), .noConnection(let s): s
         }
     }
 }
@@ -83,7 +85,7 @@ public enum StorageError: Error, CustomStringConvertible {
 /// Parsed `--database` value.
 public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)
-    case postgres(host: String, port: Int, username: String, password: String?, database: String, tls: PostgresTLS)
+    case postgres(host: String, port: Int, username: String, password: String?, database: String, options: PostgresOptions)
 
     public init(url: String) throws {
         if url.hasPrefix("sqlite://") {
@@ -97,7 +99,7 @@ public enum DatabaseLocation: Sendable, Equatable {
             let db = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
             self = .postgres(host: host, port: c.port ?? 5432, username: c.user ?? "postgres",
                              password: c.password?.removingPercentEncoding, database: db.isEmpty ? "postgres" : db,
-                             tls: try PostgresTLS(query: c.queryItems ?? []))
+                             options: try PostgresOptions(query: c.queryItems ?? []))
         } else {
             throw StorageError.badURL(Self.withoutPassword(url))
         }
@@ -107,7 +109,7 @@ public enum DatabaseLocation: Sendable, Equatable {
     public var redacted: String {
         switch self {
         case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let host, let port, let user, _, let db, let tls): "postgres://\(user)@\(host):\(port)/\(db)\(tls.query)"
+        case .postgres(let host, let port, let user, _, let db, let options): "postgres://\(user)@\(host):\(port)/\(db)\(options.query)"
         }
     }
 
@@ -126,9 +128,9 @@ public enum Databases {
         switch location {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, logger: logger)
-        case .postgres(let host, let port, let user, let password, let database, let tls):
-            return PostgresStore(host: host, port: port, username: user, password: password, database: database,
-                                 tls: try tls.configuration(), logger: logger)
+        case .postgres(let host, let port, let user, let password, let database, let options):
+            return try PostgresStore(host: host, port: port, username: user, password: password, database: database,
+                                     options: options, logger: logger)
         }
     }
 

@@ -11,25 +11,29 @@ public final class PostgresStore: Database {
     public let generation = Generation()
     let client: PostgresClient
     private let running = Latch()
+    /// How long a query waits for a pooled connection (`pool_timeout`).
+    let leaseTimeout: Duration
 
     public init(host: String, port: Int, username: String, password: String?, database: String,
-                tls: PostgresClient.Configuration.TLS, maxConnections: Int = 20, logger: Logger) {
+                options: PostgresOptions = PostgresOptions(), logger: Logger) throws {
         var config = PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                                  database: database, tls: tls)
-        config.options.maximumConnections = maxConnections
+                                                  database: database, tls: try options.tls.configuration())
+        config.options.maximumConnections = options.maxConnections
         config.options.minimumConnections = 0
+        config.options.connectTimeout = .seconds(options.connectSeconds)
         self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.leaseTimeout = .seconds(options.leaseSeconds)
         self.logger = logger
     }
 
     public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in
+        try await withConnection { conn in
             try await body(conn.sql(queryLogLevel: nil))
         }
     }
 
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in
+        try await withConnection { conn in
             let db = conn.sql(queryLogLevel: nil)
             try await db.raw("BEGIN").run()
             do {
@@ -40,6 +44,38 @@ public final class PostgresStore: Database {
                 try? await db.raw("ROLLBACK").run()
                 throw error
             }
+        }
+    }
+
+    /// Runs `body` on a pooled connection, or fails with `StorageError.noConnection` when none comes
+    /// within `leaseTimeout`. The pool's own lease waits as long as its connections keep failing; a child
+    /// task leases and lends the connection here, so that waiting can be cut short without `body`
+    /// (which need not be `Sendable`) leaving this task.
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let handoff = LeaseHandoff()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [client] in
+                do {
+                    try await client.withConnection { conn in
+                        guard handoff.offer(conn) else { return }
+                        await handoff.returned.wait()
+                    }
+                } catch {
+                    handoff.fail(error)
+                }
+            }
+            group.addTask { [leaseTimeout] in
+                do { try await Task.sleep(for: leaseTimeout) } catch { return }
+                handoff.fail(StorageError.noConnection("no database connection within \(leaseTimeout)"))
+            }
+            defer {
+                handoff.returned.open()
+                group.cancelAll()
+            }
+            let conn = try await handoff.connection()
+            // Stops the timer; the lender only waits on `returned`, which cancellation does not end.
+            group.cancelAll()
+            return try await body(conn)
         }
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import NIOSSL
 import PostgresNIO
 
-/// How a PostgreSQL connection uses TLS, given in the database URL as libpq gives it:
-/// `?sslmode=disable|prefer|require|verify-ca|verify-full` and `&sslrootcert=PATH`.
+/// How a PostgreSQL connection uses TLS, given in the database URL as libpq gives it
+/// (`PostgresOptions` reads it): `?sslmode=disable|prefer|require|verify-ca|verify-full` and `&sslrootcert=PATH`.
 ///
 /// `prefer` (libpq's default, and ours) encrypts whenever the server offers TLS and checks nothing;
 /// `require` insists on TLS; `verify-ca` also checks the server's certificate against the roots
@@ -22,33 +22,6 @@ public struct PostgresTLS: Sendable, Equatable {
     public init(mode: Mode = .prefer, rootCertificate: String? = nil) {
         self.mode = mode
         self.rootCertificate = rootCertificate
-    }
-
-    /// From the URL's query items; anything else there is refused rather than ignored.
-    init(query: [URLQueryItem]) throws {
-        self.init()
-        for item in query {
-            switch item.name {
-            case "sslmode":
-                guard let value = item.value, let mode = Mode(rawValue: value) else {
-                    throw StorageError.unavailable("sslmode must be one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                self.mode = mode
-            case "sslrootcert":
-                guard let path = item.value, !path.isEmpty else { throw StorageError.unavailable("sslrootcert needs a file path") }
-                rootCertificate = path
-            default:
-                throw StorageError.unavailable("unknown database URL parameter \(item.name): the known ones are sslmode and sslrootcert")
-            }
-        }
-    }
-
-    /// The query that gives this back, empty for the default.
-    var query: String {
-        var items: [String] = []
-        if mode != .prefer { items.append("sslmode=\(mode.rawValue)") }
-        if let rootCertificate { items.append("sslrootcert=\(rootCertificate)") }
-        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 
     /// The client's TLS setting for postgres-nio.

@@ -30,6 +30,12 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error where StorageErrors.isUniqueViolation(error) {
             // Two writers raced past the same uniqueness check; the loser gets what it would have got a moment later.
             return Self.response(DomainError(.conflict, "conflict", "a record with these unique values already exists"))
+        } catch StorageError.noConnection(let why) {
+            // Not the client's mistake, nor a bug here: the database is down or unreachable. Logged once
+            // per request, without the URL (it may hold a password).
+            context.logger.warning("database unavailable", metadata: ["error": "\(why)", "path": "\(request.uri.path)"])
+            return Self.errorResponse(status: .serviceUnavailable, code: "database_unavailable",
+                                      message: "the database is not answering; try again shortly", headers: [.retryAfter: "5"])
         } catch let e as HTTPError {
             switch e.status {
             case .contentTooLarge:

@@ -8,8 +8,8 @@ import Testing
 @Suite struct PostgresTLSTests {
     @Test func urlsSayHowToUseTLS() throws {
         func tls(_ url: String) throws -> PostgresTLS {
-            guard case .postgres(_, _, _, _, _, let tls) = try DatabaseLocation(url: url) else { throw TestSetupError.fixture("not postgres") }
-            return tls
+            guard case .postgres(_, _, _, _, _, let options) = try DatabaseLocation(url: url) else { throw TestSetupError.fixture("not postgres") }
+            return options.tls
         }
         #expect(try tls("postgres://u@db.example:5432/zt") == PostgresTLS(mode: .prefer))
         #expect(try tls("postgres://u@db.example/zt?sslmode=verify-full&sslrootcert=/etc/zt/ca.pem")
@@ -17,6 +17,9 @@ import Testing
         #expect(try tls("postgresql://u@db.example/zt?sslmode=disable") == PostgresTLS(mode: .disable))
         #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?sslmode=sometimes") }
         #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?ssl=true") }
+        for bad in ["pool_max_conns=0", "pool_timeout=abc", "connect_timeout=-1", "pool_max_conns=5000"] {
+            #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?\(bad)") }
+        }
         // What is logged keeps the TLS settings and never the password.
         let location = try DatabaseLocation(url: "postgres://u:s3cret@db.example/zt?sslmode=require")
         #expect(location.redacted == "postgres://u@db.example:5432/zt?sslmode=require")

@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import HTTPTypes
+import Storage
 import Hummingbird
 import ZhengtongCore
 
@@ -24,6 +25,9 @@ struct ScimRoutes {
             return Self.error(e)
         } catch let e as DomainError {
             return Self.error(Self.scimError(e))
+        } catch StorageError.noConnection(let why) {
+            ctx.logger.warning("scim: database unavailable", metadata: ["error": "\(why)"])
+            return Self.error(ScimError(status: .serviceUnavailable, scimType: nil, detail: "the database is not answering; try again shortly"))
         } catch {
             ctx.logger.error("scim: unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return Self.error(ScimError(status: .internalServerError, scimType: nil, detail: "internal error"))

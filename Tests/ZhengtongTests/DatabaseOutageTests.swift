@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import Storage
+import Testing
+
+/// PostgreSQL goes away under a running server and comes back: requests fail fast with 503 instead of
+/// waiting on the pool, and the server recovers without a restart.
+@Suite struct DatabaseOutageTests {
+    @Test(.enabled(if: Backend.postgresURL != nil), .timeLimit(.minutes(5)))
+    func requestsFailFastWhileTheDatabaseIsGoneAndRecover() async throws {
+        var url = try #require(URLComponents(string: try await Backend.postgres.freshDatabaseURL()))
+        let proxy = try await TCPProxy.start(to: try #require(url.host), port: url.port ?? 5432)
+        url.port = proxy.port
+        url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "pool_timeout", value: "1"),
+                                                   URLQueryItem(name: "connect_timeout", value: "1")]
+        try await TestServer.with(.postgres, url: url.string!) { api in
+            let f = try await Fixture.build(api)
+            let alice = try await f.as_("alice")
+            try expect(await alice.get("/api/v1/conversations"), 200)
+
+            await proxy.cut()
+            let start = ContinuousClock.now
+            let down = try await alice.get("/api/v1/conversations")
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.errorCode == "database_unavailable")
+            #expect(down.headers[.retryAfter] == "5")
+            #expect(ContinuousClock.now - start < .seconds(5), "answered after the pool timeout, not the pool's retries")
+            #expect(try await api.get("/readyz").status == .serviceUnavailable)
+            // A write is refused whole, not half applied.
+            let refused = try await alice.post("/api/v1/conversations", ["kind": "group", "title": "断线时建的群", "members": [f.people["bob"]!]])
+            #expect(refused.status == .serviceUnavailable)
+
+            try await proxy.restore()
+            var back = false
+            for _ in 0..<60 where !back {
+                back = try await alice.get("/api/v1/conversations").status == .ok
+                if !back { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(back, "the server answers again once the database is back")
+            let titles = try expect(await alice.get("/api/v1/conversations"), 200).items.compactMap { $0["title"] as? String }
+            #expect(!titles.contains("断线时建的群"))
+            #expect(try await api.get("/readyz").status == .ok)
+        }
+        await proxy.cut()
+    }
+
+    /// A store whose server never answers fails each query after `pool_timeout`, reads and writes alike.
+    @Test func aStoreWithNoServerFailsAfterItsPoolTimeout() async throws {
+        // A port that was just free: nothing listens there, so every connection attempt is refused.
+        let proxy = try await TCPProxy.start(to: "127.0.0.1", port: 9)
+        await proxy.cut()
+        let location = try DatabaseLocation(url: "postgres://zt@127.0.0.1:\(proxy.port)/zt?pool_timeout=1&connect_timeout=1&pool_max_conns=3")
+        guard case .postgres(_, _, _, _, _, let options) = location else { throw TestSetupError.fixture("not postgres") }
+        #expect(options == PostgresOptions(maxConnections: 3, connectSeconds: 1, leaseSeconds: 1))
+        #expect(location.redacted.hasSuffix("?connect_timeout=1&pool_max_conns=3&pool_timeout=1"))
+        try await Databases.with(location, logger: Logger(label: "test")) { db in
+            for write in [false, true] {
+                let start = ContinuousClock.now
+                await #expect(throws: StorageError.self) {
+                    if write { try await db.transaction { c in try await c.raw("SELECT 1").run() } }
+                    else { try await db.read { c in try await c.raw("SELECT 1").run() } }
+                }
+                let waited = ContinuousClock.now - start
+                #expect(waited >= .milliseconds(900) && waited < .seconds(4), "\(waited)")
+            }
+        }
+    }
+}
