@@ -47,26 +47,36 @@ public final class EventBus: Sendable {
         if let head = try? await EventLog.head(database) { delivered.withLock { if $0 < 0 { $0 = head } } }
         while !Task.isCancelled {
             do {
-                try await database.listen(channel: Self.channel) { [self] payload in
+                try await database.listen(channel: Self.channel, listening: { [self] in
+                    // Notifications sent while no connection listened (the first start, or the database
+                    // gone for a while) are lost; what they announced is in the log.
+                    guard let head = try? await EventLog.head(database) else { return }
+                    await deliver(through: head)
+                }) { [self] payload in
                     let parts = payload.split(separator: "-").compactMap { Int64($0) }
                     guard parts.count == 2 else { return }
-                    let from = delivered.withLock { max($0 + 1, 0) }
-                    guard parts[1] >= from else { return }
-                    do {
-                        let events = try await EventLog.fetch(database, from: from, through: parts[1])
-                        delivered.withLock { $0 = max($0, parts[1]) }
-                        hub.publish(events)
-                    } catch {
-                        // Shutting down cancels the fetch; that is no error worth logging.
-                        if Task.isCancelled { return }
-                        logger.error("could not fetch notified events", metadata: ["range": "\(payload)", "error": "\(error)"])
-                    }
+                    await deliver(through: parts[1])
                 }
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    /// Publishes the logged events after the last one delivered, through `last`.
+    private func deliver(through last: Int64) async {
+        let from = delivered.withLock { max($0 + 1, 0) }
+        guard last >= from else { return }
+        do {
+            let events = try await EventLog.fetch(database, from: from, through: last)
+            delivered.withLock { $0 = max($0, last) }
+            hub.publish(events)
+        } catch {
+            // Shutting down cancels the fetch; that is no error worth logging.
+            if Task.isCancelled { return }
+            logger.error("could not fetch notified events", metadata: ["range": "\(from)-\(last)", "error": "\(error)"])
         }
     }
 }

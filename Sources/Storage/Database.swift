@@ -29,8 +29,10 @@ public protocol Database: Sendable {
     func close() async
     /// Whether `listen` works: PostgreSQL's LISTEN/NOTIFY lets several nodes share one database.
     var supportsNotify: Bool { get }
-    /// Calls `handle` with each notification's payload on `channel` until cancelled or disconnected.
-    func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws
+    /// Calls `listening` once the server is listening on `channel`, then `handle` with each notification's
+    /// payload until cancelled or disconnected.
+    func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+                _ handle: @escaping @Sendable (String) async -> Void) async throws
 }
 
 extension SQLDatabase {
@@ -43,6 +45,9 @@ extension SQLDatabase {
 }
 
 extension Database {
+    /// Only a store with background work (PostgreSQL's pool) has anything to wait for.
+    public func untilRunning() async {}
+
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T, committed: (T) -> Void) async throws -> T {
         let result = try await transaction(body)
         committed(result)

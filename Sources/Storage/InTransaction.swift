@@ -26,10 +26,10 @@ public struct InTransaction: Database {
         throw StorageError.unavailable("work to run after commit cannot be nested in another transaction")
     }
     public func run() async {}
-    public func untilRunning() async {}
     public func close() async {}
     public var supportsNotify: Bool { false }
-    public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {
+    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+                       _ handle: @escaping @Sendable (String) async -> Void) async throws {
         throw StorageError.unavailable("LISTEN is not available inside a transaction")
     }
 }

@@ -82,9 +82,11 @@ public final class PostgresStore: Database {
     public var supportsNotify: Bool { true }
 
     /// Holds one pooled connection for as long as it listens.
-    public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {
+    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+                       _ handle: @escaping @Sendable (String) async -> Void) async throws {
         try await client.withConnection { conn in
             try await conn.listen(on: channel) { notifications in
+                await listening()
                 for try await n in notifications { await handle(n.payload) }
             }
         }

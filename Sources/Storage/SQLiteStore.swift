@@ -89,9 +89,8 @@ public final class SQLiteStore: Database {
 
     public var supportsNotify: Bool { false }
 
-    public func listen(channel: String, _ handle: @escaping @Sendable (String) async -> Void) async throws {}
-
-    public func untilRunning() async {}
+    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+                       _ handle: @escaping @Sendable (String) async -> Void) async throws {}
 
     public func run() async {
         // Nothing runs in the background for SQLite; wait until the owner cancels.

@@ -44,6 +44,39 @@ import Testing
         await proxy.cut()
     }
 
+    /// Node A loses its database while node B keeps it. What B commits meanwhile reaches A's streams
+    /// once A listens again, with no later event needed to announce it.
+    @Test(.enabled(if: Backend.postgresURL != nil), .timeLimit(.minutes(5)))
+    func eventsCommittedWhileANodeCouldNotListenArriveWhenItListensAgain() async throws {
+        let direct = try await Backend.postgres.freshDatabaseURL()
+        var proxied = try #require(URLComponents(string: direct))
+        let proxy = try await TCPProxy.start(to: try #require(proxied.host), port: proxied.port ?? 5432)
+        proxied.port = proxy.port
+        let nodeAURL = proxied.string!
+        try await TestServer.with(.postgres, url: direct) { nodeB in
+            let f = try await Fixture.build(nodeB)
+            let bob = try await f.as_("bob")
+            try await TestServer.with(.postgres, url: nodeAURL) { nodeA in
+                let alice = try await nodeA.login("alice", Fixture.password)
+                let conv = try expect(await bob.post("/api/v1/conversations", ["kind": "direct", "members": [f.people["alice"]!]]), 201).id
+                let stream = StreamClient(port: nodeA.client.port!, token: alice.token!)
+                _ = await stream.untilReady()
+
+                await proxy.cut()
+                try await Task.sleep(for: .seconds(1))
+                try expect(await bob.post("/api/v1/conversations/\(conv)/messages", ["text": "断线期间发出", "client_msg_id": "gap"]), 201)
+                try await proxy.restore()
+                var got: [String: Any]? = nil
+                while let frame = await stream.next(within: 20) {
+                    if (frame["data"] as? [String: Any])?["text"] as? String == "断线期间发出" { got = frame; break }
+                }
+                #expect(got != nil, "the message committed during the outage arrived without a later event")
+                stream.close()
+            }
+        }
+        await proxy.cut()
+    }
+
     /// A store whose server never answers fails each query after `pool_timeout`, reads and writes alike.
     @Test func aStoreWithNoServerFailsAfterItsPoolTimeout() async throws {
         // A port that was just free: nothing listens there, so every connection attempt is refused.
