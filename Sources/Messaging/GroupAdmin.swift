@@ -7,14 +7,14 @@ import ZhengtongCore
 
 /// Group administration: renaming, appointing admins, and handing the group to a new owner.
 extension MessagingService {
-    public func rename(_ id: String, name: String, viewer: Viewer) async throws -> Conversation {
+    public func rename(_ id: String, name: String, viewer: Viewer, from address: String? = nil) async throws -> Conversation {
         let name = try Validate.name(name, max: 50)
         let c = try await conversation(id, viewer: viewer)
         guard c.kind == .group else { throw DomainError.invalid("kind", "only a group can be renamed") }
         try requireRole(c, viewer, ["owner", "admin"])
         try await write { db, events in
             try await db.raw("UPDATE conversations SET name = \(bind: name), updated_at = \(bind: clock.now().millis) WHERE id = \(bind: id)").run()
-            try await audit(db, viewer, "conversation.rename", id, ["name": name, "was": c.name ?? ""])
+            try await audit(db, viewer.acting.from(address), "conversation.rename", id, ["name": name, "was": c.name ?? ""])
             events.append(try StagedEvent(type: "conversation.updated", payload: ["conversation_id": id, "name": name],
                                           recipients: c.members.map(\.personId)))
         }
@@ -22,7 +22,7 @@ extension MessagingService {
     }
 
     /// Sets a member's role to admin or member (the owner only).
-    public func setRole(_ id: String, person: String, role: String, viewer: Viewer) async throws -> Conversation {
+    public func setRole(_ id: String, person: String, role: String, viewer: Viewer, from address: String? = nil) async throws -> Conversation {
         guard ["admin", "member"].contains(role) else { throw DomainError.invalid("role", "role must be admin or member") }
         let c = try await conversation(id, viewer: viewer)
         guard c.kind == .group else { throw DomainError.invalid("kind", "only a group has admins") }
@@ -31,7 +31,7 @@ extension MessagingService {
         guard target.role != "owner" else { throw DomainError(.conflict, "owner_role", "transfer ownership to change the owner's role") }
         try await write { db, events in
             try await db.raw("UPDATE conversation_members SET role = \(bind: role) WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
-            try await audit(db, viewer, "conversation.set_role", id, ["person_id": person, "role": role])
+            try await audit(db, viewer.acting.from(address), "conversation.set_role", id, ["person_id": person, "role": role])
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "person_id": person, "role": role],
                                           recipients: c.members.map(\.personId)))
         }
@@ -39,7 +39,7 @@ extension MessagingService {
     }
 
     /// Hands the group to another member; the old owner stays on as an admin.
-    public func transferOwnership(_ id: String, to person: String, viewer: Viewer) async throws -> Conversation {
+    public func transferOwnership(_ id: String, to person: String, viewer: Viewer, from address: String? = nil) async throws -> Conversation {
         let c = try await conversation(id, viewer: viewer)
         guard c.kind == .group else { throw DomainError.invalid("kind", "only a group has an owner") }
         try requireRole(c, viewer, ["owner"])
@@ -49,7 +49,7 @@ extension MessagingService {
             try await db.raw("UPDATE conversations SET owner_id = \(bind: person) WHERE id = \(bind: id)").run()
             try await db.raw("UPDATE conversation_members SET role = 'owner' WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
             try await db.raw("UPDATE conversation_members SET role = 'admin' WHERE conversation_id = \(bind: id) AND person_id = \(bind: viewer.personId)").run()
-            try await audit(db, viewer, "conversation.transfer_owner", id, ["owner_id": person])
+            try await audit(db, viewer.acting.from(address), "conversation.transfer_owner", id, ["owner_id": person])
             events.append(try StagedEvent(type: "conversation.updated", payload: ["conversation_id": id, "owner_id": person],
                                           recipients: c.members.map(\.personId)))
         }
@@ -58,9 +58,9 @@ extension MessagingService {
 
     /// A group's administration is audited like the directory's, in the same transaction: who changed
     /// which conversation, and how. (Messages themselves are not audited; their log is the event log.)
-    func audit(_ db: any SQLDatabase, _ viewer: Viewer, _ action: String, _ targetId: String, _ detail: [String: String],
+    func audit(_ db: any SQLDatabase, _ actor: ActingContext, _ action: String, _ targetId: String, _ detail: [String: String],
                targetType: String = "conversation") async throws {
-        try await AuditLog.append(db, actor: viewer.acting, action: action, targetType: targetType, targetId: targetId,
+        try await AuditLog.append(db, actor: actor, action: action, targetType: targetType, targetId: targetId,
                                   detail: detail, at: clock.now())
     }
 

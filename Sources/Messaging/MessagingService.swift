@@ -137,7 +137,7 @@ public struct MessagingService: Sendable {
         }
     }
 
-    public func addMembers(_ id: String, members: [String], viewer: Viewer) async throws -> Conversation {
+    public func addMembers(_ id: String, members: [String], viewer: Viewer, from address: String? = nil) async throws -> Conversation {
         let c = try await conversation(id, viewer: viewer)
         guard c.kind == .group else { throw DomainError.invalid("kind", "members can only be added to a group; a department group follows the directory") }
         guard let me = c.members.first(where: { $0.personId == viewer.personId }), me.role != "member" else {
@@ -154,7 +154,7 @@ public struct MessagingService: Sendable {
             try await db.raw("UPDATE conversations SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
             // Last, like every audit row here: it locks the audit log's head, and taking that before the
             // conversation's row would deadlock against a rename on PostgreSQL.
-            try await audit(db, viewer, "conversation.add_members", id, ["added": new.joined(separator: ",")])
+            try await audit(db, viewer.acting.from(address), "conversation.add_members", id, ["added": new.joined(separator: ",")])
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "added": new.joined(separator: ",")],
                                           recipients: c.members.map(\.personId) + new))
         }
@@ -162,7 +162,7 @@ public struct MessagingService: Sendable {
     }
 
     /// Removes a member (the owner and admins remove others; anyone may leave). The owner stays.
-    public func removeMember(_ id: String, person: String, viewer: Viewer) async throws {
+    public func removeMember(_ id: String, person: String, viewer: Viewer, from address: String? = nil) async throws {
         let c = try await conversation(id, viewer: viewer)
         guard c.kind == .group else { throw DomainError.invalid("kind", "only a group's members are removed by hand; a department group follows the directory") }
         guard c.members.contains(where: { $0.personId == person }) else { throw DomainError.notFound("member") }
@@ -174,7 +174,7 @@ public struct MessagingService: Sendable {
         try await write { db, events in
             try await db.raw("DELETE FROM conversation_members WHERE conversation_id = \(bind: id) AND person_id = \(bind: person)").run()
             // Leaving is one's own business; removing someone else is administration.
-            if person != viewer.personId { try await audit(db, viewer, "conversation.remove_member", id, ["person_id": person]) }
+            if person != viewer.personId { try await audit(db, viewer.acting.from(address), "conversation.remove_member", id, ["person_id": person]) }
             events.append(try StagedEvent(type: "conversation.members", payload: ["conversation_id": id, "removed": person],
                                           recipients: c.members.map(\.personId)))
         }

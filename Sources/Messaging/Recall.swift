@@ -9,7 +9,7 @@ extension MessagingService {
 
     /// Recalls a message: its sender within 24 hours, a group's owner at any time. The text is erased
     /// from the database, not just hidden, and every member is told.
-    public func recall(_ messageId: String, viewer: Viewer) async throws -> Message {
+    public func recall(_ messageId: String, viewer: Viewer, from address: String? = nil) async throws -> Message {
         guard ID.isValid(messageId), let row = try await database.read({ db in
             try await db.raw("SELECT conversation_id, sender_id, created_at, recalled FROM messages WHERE id = \(bind: messageId)").first()
         }) else { throw DomainError.notFound("message") }
@@ -43,7 +43,7 @@ extension MessagingService {
                     """, recipients: c.members.map(\.personId)))
                 // An owner taking back someone else's message is moderation, and audited (last: see addMembers).
                 if sender != viewer.personId {
-                    try await audit(db, viewer, "message.recall", messageId, ["conversation_id": c.id, "sender_id": sender], targetType: "message")
+                    try await audit(db, viewer.acting.from(address), "message.recall", messageId, ["conversation_id": c.id, "sender_id": sender], targetType: "message")
                 }
                 return files
             }

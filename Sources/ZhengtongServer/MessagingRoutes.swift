@@ -104,26 +104,26 @@ struct MessagingRoutes {
         api.patch("conversations/:id") { request, ctx in
             var req = request
             let b = try await req.json(RenameRequest.self, context: ctx)
-            return ConversationDTO(c: try await messaging.rename(try ctx.parameters.require("id"), name: b.name, viewer: try ctx.requireViewer()))
+            return ConversationDTO(c: try await messaging.rename(try ctx.parameters.require("id"), name: b.name, viewer: try ctx.requireViewer(), from: ctx.clientAddress))
         }
         api.patch("conversations/:id/members/:person") { request, ctx in
             var req = request
             let b = try await req.json(RoleRequest.self, context: ctx)
             return ConversationDTO(c: try await messaging.setRole(try ctx.parameters.require("id"), person: try ctx.parameters.require("person"),
-                                                                  role: b.role, viewer: try ctx.requireViewer()))
+                                                                  role: b.role, viewer: try ctx.requireViewer(), from: ctx.clientAddress))
         }
         api.post("conversations/:id/owner") { request, ctx in
             var req = request
             let b = try await req.json(OwnerRequest.self, context: ctx)
-            return ConversationDTO(c: try await messaging.transferOwnership(try ctx.parameters.require("id"), to: b.personId, viewer: try ctx.requireViewer()))
+            return ConversationDTO(c: try await messaging.transferOwnership(try ctx.parameters.require("id"), to: b.personId, viewer: try ctx.requireViewer(), from: ctx.clientAddress))
         }
         api.post("conversations/:id/members") { request, ctx in
             var req = request
             let b = try await req.json(MembersRequest.self, context: ctx)
-            return ConversationDTO(c: try await messaging.addMembers(try ctx.parameters.require("id"), members: b.members, viewer: try ctx.requireViewer()))
+            return ConversationDTO(c: try await messaging.addMembers(try ctx.parameters.require("id"), members: b.members, viewer: try ctx.requireViewer(), from: ctx.clientAddress))
         }
         api.delete("conversations/:id/members/:person") { _, ctx -> Response in
-            try await messaging.removeMember(try ctx.parameters.require("id"), person: try ctx.parameters.require("person"), viewer: try ctx.requireViewer())
+            try await messaging.removeMember(try ctx.parameters.require("id"), person: try ctx.parameters.require("person"), viewer: try ctx.requireViewer(), from: ctx.clientAddress)
             return Response(status: .noContent)
         }
         api.post("conversations/:id/messages") { request, ctx -> Response in
@@ -187,7 +187,7 @@ struct MessagingRoutes {
             return PageDTO(items: items.map(MessageDTO.init), nextCursor: items.count == limit ? items.last?.id : nil)
         }
         api.post("messages/:id/recall") { _, ctx in
-            MessageDTO(m: try await messaging.recall(try ctx.parameters.require("id"), viewer: try ctx.requireViewer()))
+            MessageDTO(m: try await messaging.recall(try ctx.parameters.require("id"), viewer: try ctx.requireViewer(), from: ctx.clientAddress))
         }
         api.get("messages/:id/receipts") { _, ctx in
             let r = try await messaging.receipts(try ctx.parameters.require("id"), viewer: try ctx.requireViewer())

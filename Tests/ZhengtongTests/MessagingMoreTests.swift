@@ -261,8 +261,9 @@ import ZhengtongCore
             try expect(await alice.delete("/api/v1/conversations/\(conv)/members/\(f.people["alice"]!)"), 204)
             try expect(await frank.delete("/api/v1/conversations/\(conv)/members/\(bobID)"), 204)
             // The administration is in the audit log, each act under its actor; leaving and refused acts are not.
-            let audit = try expect(await f.root.get("/api/v1/admin/audit?limit=50"), 200).items
-                .filter { $0["target_id"] as? String == conv }
+            let rows = try expect(await f.root.get("/api/v1/admin/audit?limit=50"), 200).items.filter { $0["target_id"] as? String == conv }
+            #expect(rows.allSatisfy { $0["client_address"] as? String == "127.0.0.1" }, "each row says where the act came from")
+            let audit = rows
                 .map { "\($0["action"] as? String ?? "?") by \($0["actor_id"] as? String == f.people["alice"] ? "alice" : $0["actor_id"] as? String == bobID ? "bob" : "frank")" }
             #expect(audit.reversed() == ["conversation.rename by alice", "conversation.set_role by alice", "conversation.rename by bob",
                                          "conversation.transfer_owner by alice", "conversation.remove_member by frank"], "\(audit)")
