@@ -24,7 +24,7 @@ import Testing
             #expect(down.status == .serviceUnavailable)
             #expect(down.errorCode == "database_unavailable")
             #expect(down.headers[.retryAfter] == "5")
-            #expect(ContinuousClock.now - start < .seconds(5), "answered after the pool timeout, not the pool's retries")
+            #expect(ContinuousClock.now - start < .seconds(10), "answered after the 1 s pool timeout, not after the pool's endless retries (a loaded machine may add seconds)")
             #expect(try await api.get("/readyz").status == .serviceUnavailable)
             // A write is refused whole, not half applied.
             let refused = try await alice.post("/api/v1/conversations", ["kind": "group", "title": "断线时建的群", "members": [f.people["bob"]!]])
@@ -94,7 +94,7 @@ import Testing
                     else { try await db.read { c in try await c.raw("SELECT 1").run() } }
                 }
                 let waited = ContinuousClock.now - start
-                #expect(waited >= .milliseconds(900) && waited < .seconds(4), "\(waited)")
+                #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
             }
         }
     }
