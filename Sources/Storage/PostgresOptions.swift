@@ -10,10 +10,12 @@ public struct PostgresOptions: Sendable, Equatable {
     /// How long one attempt to connect may take (libpq's `connect_timeout`).
     public var connectSeconds = 10
     /// How long a query waits for a pooled connection. When the server is gone or refuses us the pool
-    /// keeps retrying in the background; without a limit every request would wait with it.
-    public var leaseSeconds = 10
+    /// keeps retrying in the background; without a limit every request would wait with it. 30 s, as
+    /// HikariCP and SQLAlchemy default to: long enough that a burst queued behind busy connections
+    /// still gets its answer.
+    public var leaseSeconds = 30
 
-    public init(tls: PostgresTLS = PostgresTLS(), maxConnections: Int = 20, connectSeconds: Int = 10, leaseSeconds: Int = 10) {
+    public init(tls: PostgresTLS = PostgresTLS(), maxConnections: Int = 20, connectSeconds: Int = 10, leaseSeconds: Int = 30) {
         self.tls = tls
         self.maxConnections = maxConnections
         self.connectSeconds = connectSeconds

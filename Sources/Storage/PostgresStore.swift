@@ -11,7 +11,7 @@ public final class PostgresStore: Database {
     public let generation = Generation()
     let client: PostgresClient
     private let running = Latch()
-    /// How long a query waits for a pooled connection (`pool_timeout`).
+    /// How long a query waits for a pooled connection (`pool_timeout`, 30 s by default).
     let leaseTimeout: Duration
 
     public init(host: String, port: Int, username: String, password: String?, database: String,

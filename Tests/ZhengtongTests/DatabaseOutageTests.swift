@@ -11,7 +11,7 @@ import Testing
         var url = try #require(URLComponents(string: try await Backend.postgres.freshDatabaseURL()))
         let proxy = try await TCPProxy.start(to: try #require(url.host), port: url.port ?? 5432)
         url.port = proxy.port
-        url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "pool_timeout", value: "1"),
+        url.queryItems = (url.queryItems ?? []).filter { $0.name != "pool_timeout" } + [URLQueryItem(name: "pool_timeout", value: "1"),
                                                    URLQueryItem(name: "connect_timeout", value: "1")]
         try await TestServer.with(.postgres, url: url.string!) { api in
             let f = try await Fixture.build(api)
