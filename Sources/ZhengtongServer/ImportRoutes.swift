@@ -47,11 +47,13 @@ struct ImportRoutes {
             let format = q["format"].map(String.init) ?? "csv"
             guard format == "csv" || format == "ldif" else { throw DomainError(.badRequest, "invalid_format", "format must be csv or ldif") }
             let (org, region, viewer) = (q["org"].map(String.init), q["region"].map(String.init), try ctx.requireViewer())
-            let data = format == "csv" ? try await services.directory.exportPeople(orgId: org, regionCode: region, by: viewer)
-                                       : try await services.directory.exportLDIF(orgId: org, regionCode: region, by: viewer)
+            let file = try await ExportFile.make { sink in
+                if format == "csv" { try await services.directory.exportPeople(orgId: org, regionCode: region, by: viewer, into: sink) }
+                else { try await services.directory.exportLDIF(orgId: org, regionCode: region, by: viewer, into: sink) }
+            }
             return Response(status: .ok, headers: [.contentType: format == "csv" ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8",
                                                    .contentDisposition: "attachment; filename=\"people.\(format)\""],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                            body: file.body)
         }
     }
 

@@ -69,21 +69,30 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.resolve()
-        let data = try await Databases.with(try DatabaseLocation(url: config.database), logger: common.logger(config)) { db in
-            let directory = DirectoryService(database: db, clock: SystemClock())
-            guard let id = try await directory.personId(username: "admin"), let viewer = try await directory.viewer(personId: id) else {
-                throw ValidationError("the root administrator is missing; run zhengtong migrate first")
-            }
-            switch format {
-            case "csv": return try await directory.exportPeople(orgId: org, regionCode: region, by: viewer)
-            case "ldif": return try await directory.exportLDIF(orgId: org, regionCode: region, by: viewer)
-            default: throw ValidationError("unknown format \(format): use csv or ldif")
-            }
+        guard format == "csv" || format == "ldif" else { throw ValidationError("unknown format \(format): use csv or ldif") }
+        // Into a file beside the output, renamed over it when complete: a failed export leaves no half file.
+        let partial = output.map { $0 + ".partial" }
+        if let partial {
+            guard FileManager.default.createFile(atPath: partial, contents: nil) else { throw ValidationError("cannot write \(partial)") }
         }
-        if let output {
-            try data.write(to: URL(fileURLWithPath: output))
-        } else {
-            FileHandle.standardOutput.write(data)
+        let handle = try partial.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) } ?? FileHandle.standardOutput
+        do {
+            try await Databases.with(try DatabaseLocation(url: config.database), logger: common.logger(config)) { db in
+                let directory = DirectoryService(database: db, clock: SystemClock())
+                guard let id = try await directory.personId(username: "admin"), let viewer = try await directory.viewer(personId: id) else {
+                    throw ValidationError("the root administrator is missing; run zhengtong migrate first")
+                }
+                let sink: (String) async throws -> Void = { try handle.write(contentsOf: Data($0.utf8)) }
+                if format == "csv" { try await directory.exportPeople(orgId: org, regionCode: region, by: viewer, into: sink) }
+                else { try await directory.exportLDIF(orgId: org, regionCode: region, by: viewer, into: sink) }
+            }
+        } catch {
+            if let partial { try? handle.close(); try? FileManager.default.removeItem(atPath: partial) }
+            throw error
+        }
+        if let output, let partial {
+            try handle.close()
+            guard rename(partial, output) == 0 else { throw ValidationError("cannot replace \(output)") }
         }
     }
 }

@@ -1,5 +1,8 @@
 import Directory
 import Foundation
+import Logging
+import Storage
+import ZhengtongCore
 import Testing
 
 /// The people file: all-or-nothing imports with every bad row reported, idempotence, dry runs, scope,
@@ -127,6 +130,34 @@ import Testing
         let parsed = try CSV.parse(line)
         #expect(parsed.count == 1 && parsed[0].fields.map(CSV.fromSpreadsheet) == fields)
         #expect(CSV.fromSpreadsheet("'0571") == "0571" && CSV.fromSpreadsheet("0571") == "0571")
+    }
+
+    /// An export lists a small scope whole and walks a large one in username order; both give the same
+    /// file, chunk boundaries included.
+    @Test(arguments: Backend.available)
+    func listingAndWalkingAScopeWriteTheSameFile(_ backend: Backend) async throws {
+        let url = try await backend.freshDatabaseURL()
+        try await TestServer.with(backend, url: url) { api in _ = try await Fixture.build(api) }
+        try await Databases.with(try DatabaseLocation(url: url), logger: Logger(label: "test")) { db in
+            let directory = DirectoryService(database: db, clock: SystemClock())
+            let admin = try #require(try await directory.personId(username: "admin"))
+            let viewer = try #require(try await directory.viewer(personId: admin))
+            for format in ["csv", "ldif"] {
+                @Sendable func export() async throws -> Data {
+                    format == "csv" ? try await directory.exportPeople(orgId: nil, regionCode: nil, by: viewer)
+                                    : try await directory.exportLDIF(orgId: nil, regionCode: nil, by: viewer)
+                }
+                let listed = try await export()
+                let walked = try await DirectoryService.$exportListedWhole.withValue(2) {
+                    try await DirectoryService.$exportChunk.withValue(2) { try await export() }
+                }
+                let text = String(decoding: listed, as: UTF8.self)
+                for name in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "tom", "oscar"] {
+                    #expect(text.contains(format == "csv" ? "\n\(name)," : "uid: \(name)\n"), "\(format) has \(name)")
+                }
+                #expect(walked == listed, "\(format): the walk in chunks of two writes what the listing does")
+            }
+        }
     }
 
     @Test(arguments: Backend.available)

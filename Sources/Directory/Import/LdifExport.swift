@@ -17,18 +17,21 @@ extension DirectoryService {
     ///   `ou` for every org they hold a position in.
     /// So a county is a subtree search under its `l=` entry and a department's members are a one-level
     /// search under its `ou=` entry. Non-ASCII values are base64 (`attr:: …`), as RFC 2849 requires.
-    public func exportLDIF(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
+    /// Written to `sink` in pieces: the regions and orgs of the subtree are held while it is written
+    /// (their entries name each other), the people a thousand at a time.
+    public func exportLDIF(orgId: String?, regionCode: String?, by viewer: Viewer,
+                           into sink: @escaping (String) async throws -> Void) async throws {
         let scope = try await exportScope(orgId: orgId, regionCode: regionCode, viewer: viewer)
         let (inside, orgInside) = (scope.positions, scope.orgs)
-        return try await database.read { db in
+        try await database.read { db in
             // No "version: 1" line: slapadd does not accept one.
-            var out = ""
-            func entry(_ dn: String, _ attrs: [(String, String)]) {
-                out += Self.ldifLine("dn", dn)
-                for (k, v) in attrs where !v.isEmpty { out += Self.ldifLine(k, v) }
-                out += "\n"
+            var out = ExportWriter(sink)
+            func entry(_ dn: String, _ attrs: [(String, String)]) async throws {
+                var text = Self.ldifLine("dn", dn)
+                for (k, v) in attrs where !v.isEmpty { text += Self.ldifLine(k, v) }
+                try await out.add(text + "\n")
             }
-            entry(Self.ldapSuffix, [("objectClass", "top"), ("objectClass", "dcObject"), ("objectClass", "organization"),
+            try await entry(Self.ldapSuffix, [("objectClass", "top"), ("objectClass", "dcObject"), ("objectClass", "organization"),
                                     ("dc", "zhengtong"), ("o", "政通")])
 
             let orgs = try await db.raw("SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE \(orgInside)").all().map { try Rows.org($0) }
@@ -55,7 +58,7 @@ extension DirectoryService {
                 return d
             }
             for r in regions.values.sorted(by: { ($0.level.depth, $0.code) < ($1.level.depth, $1.code) }) {
-                entry(dn(region: r.code), [("objectClass", "top"), ("objectClass", "locality"), ("l", r.code), ("description", r.name)])
+                try await entry(dn(region: r.code), [("objectClass", "top"), ("objectClass", "locality"), ("l", r.code), ("description", r.name)])
             }
             let byId = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0) })
             var orgDN: [String: String] = [:]
@@ -69,21 +72,14 @@ extension DirectoryService {
             for o in orgs.sorted(by: { ($0.path.count, $0.path) < ($1.path.count, $1.path) }) {
                 var attrs: [(String, String)] = [("objectClass", "top"), ("objectClass", "organizationalUnit"), ("ou", o.id), ("description", o.name)]
                 for line in o.lines { attrs.append(("businessCategory", line)) }
-                entry(dn(org: o), attrs)
+                try await entry(dn(org: o), attrs)
             }
 
-            let positions = try await db.raw("""
-                SELECT \(unsafeRaw: Rows.positionColumns) FROM positions x JOIN orgs o ON o.id = x.org_id WHERE \(inside)
-                ORDER BY x.person_id, x.is_main DESC, x.display_order, x.id
-                """).all().map(Rows.position)
-            let byPerson = Dictionary(grouping: positions, by: \.personId)
-            let ids = byPerson.keys.sorted()
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let people = try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: chunk)) ORDER BY id")
-                    .all().map(Rows.person)
+            try await Self.exportChunks(db, inside: inside) { people in
+                let byPerson = Dictionary(grouping: try await Self.positions(db, of: people.map(\.id), inside: inside), by: \.personId)
                 for p in people {
-                    guard let ps = byPerson[p.id], let home = ps.first, let org = byId[home.orgId] else { continue }
+                    let ps = (byPerson[p.id] ?? []).sorted { a, b in (a.main ? 0 : 1, a.order, a.id) < (b.main ? 0 : 1, b.order, b.id) }
+                    guard let home = ps.first, let org = byId[home.orgId] else { continue }
                     var attrs: [(String, String)] = [("objectClass", "top"), ("objectClass", "person"), ("objectClass", "organizationalPerson"),
                                                      ("objectClass", "inetOrgPerson"), ("uid", p.username), ("cn", p.name),
                                                      ("sn", String(p.name.prefix(1))), ("displayName", p.name),
@@ -93,11 +89,18 @@ extension DirectoryService {
                     if let r = p.rank { attrs.append(("employeeType", r)) }
                     if let t = home.title { attrs.append(("title", t)) }
                     for x in ps { attrs.append(("ou", x.orgId)) }
-                    entry("uid=\(p.username),\(dn(org: org))", attrs)
+                    try await entry("uid=\(p.username),\(dn(org: org))", attrs)
                 }
             }
-            return Data(out.utf8)
+            try await out.finish()
         }
+    }
+
+    /// The whole LDIF at once, for callers that want it in memory (tests, small subtrees).
+    public func exportLDIF(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
+        let collected = TextCollector()
+        try await exportLDIF(orgId: orgId, regionCode: regionCode, by: viewer) { collected.append($0) }
+        return collected.data
     }
 
     /// `attr: value`, or `attr:: base64` for anything that is not a safe ASCII string (RFC 2849).

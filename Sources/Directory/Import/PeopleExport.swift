@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Synchronization
 import Storage
 import ZhengtongCore
 
@@ -32,39 +33,95 @@ extension DirectoryService {
     /// neither) as a people file: one row per position inside the subtree, orgs as paths of names from
     /// the unit down, so that importing it elsewhere rebuilds the same orgs and people, and importing it
     /// again here changes nothing. Starts with a UTF-8 BOM so that Excel reads the Chinese correctly.
-    public func exportPeople(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
+    /// Written to `sink` in pieces, a thousand people at a time in username order.
+    public func exportPeople(orgId: String?, regionCode: String?, by viewer: Viewer,
+                             into sink: @escaping (String) async throws -> Void) async throws {
         let inside = try await exportScope(orgId: orgId, regionCode: regionCode, viewer: viewer).positions
-        return try await database.read { db in
-            let positions = try await db.raw("""
-                SELECT \(unsafeRaw: Rows.positionColumns) FROM positions x JOIN orgs o ON o.id = x.org_id WHERE \(inside)
-                """).all().map(Rows.position)
-            var people: [String: Person] = [:]
-            let personIds = Array(Set(positions.map(\.personId)))
-            for chunk in stride(from: 0, to: personIds.count, by: 500).map({ Array(personIds[$0..<min($0 + 500, personIds.count)]) }) {
-                for r in try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: chunk))").all() {
-                    let p = try Rows.person(r)
-                    people[p.id] = p
-                }
-            }
-            var names: [String: String] = [:]
-            let orgIds = Array(Set(positions.flatMap { $0.orgPath.split(separator: "/").map(String.init) }))
-            for chunk in stride(from: 0, to: orgIds.count, by: 500).map({ Array(orgIds[$0..<min($0 + 500, orgIds.count)]) }) {
-                for r in try await db.raw("SELECT id, name FROM orgs WHERE id IN (\(binds: chunk))").all() {
-                    names[try r.decode(column: "id", as: String.self)] = try r.decode(column: "name", as: String.self)
-                }
-            }
-            let rows = positions.compactMap { x -> (Person, PositionView)? in people[x.personId].map { ($0, x) } }
-                .sorted { a, b in
-                    (a.0.username, a.1.main ? 0 : 1, a.1.order, a.1.id) < (b.0.username, b.1.main ? 0 : 1, b.1.order, b.1.id)
-                }
+        try await database.read { db in
+            var out = ExportWriter(sink)
+            var names = OrgNameCache()
             func flag(_ b: Bool) -> String { b ? "是" : "否" }
-            var out = "\u{FEFF}" + CSV.line(PeopleCSV.columns)
-            for (p, x) in rows {
-                let path = x.orgPath.split(separator: "/").map { names[String($0)] ?? String($0) }.joined(separator: "/")
-                out += CSV.line([p.username, p.name, p.mobile ?? "", p.email ?? "", p.rank ?? "", x.regionCode, path, x.title ?? "",
-                                 flag(x.leader), x.roles.joined(separator: ";"), flag(p.seniorMode), flag(p.hideMobile), p.status.rawValue])
+            try await out.add("\u{FEFF}" + CSV.line(PeopleCSV.columns))
+            try await Self.exportChunks(db, inside: inside) { people in
+                let byPerson = Dictionary(grouping: try await Self.positions(db, of: people.map(\.id), inside: inside), by: \.personId)
+                try await names.load(byPerson.values.joined().flatMap { $0.orgPath.split(separator: "/").map(String.init) }, from: db)
+                for p in people {
+                    let rows = (byPerson[p.id] ?? []).sorted { a, b in (a.main ? 0 : 1, a.order, a.id) < (b.main ? 0 : 1, b.order, b.id) }
+                    for x in rows {
+                        let path = x.orgPath.split(separator: "/").map { names[String($0)] ?? String($0) }.joined(separator: "/")
+                        try await out.add(CSV.line([p.username, p.name, p.mobile ?? "", p.email ?? "", p.rank ?? "", x.regionCode, path,
+                                                    x.title ?? "", flag(x.leader), x.roles.joined(separator: ";"), flag(p.seniorMode),
+                                                    flag(p.hideMobile), p.status.rawValue]))
+                    }
+                }
             }
-            return Data(out.utf8)
+            try await out.finish()
         }
     }
+
+    /// The whole people file at once, for callers that want it in memory (tests, small subtrees).
+    public func exportPeople(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
+        let collected = TextCollector()
+        try await exportPeople(orgId: orgId, regionCode: regionCode, by: viewer) { collected.append($0) }
+        return collected.data
+    }
+
+    /// Below this many people an export's scope is listed whole and sorted in memory; above it, people
+    /// are walked in username order and each is checked against the scope, which costs a walk of the
+    /// whole table but no memory. A task local so that a test can send a small export down the other path.
+    @TaskLocal public static var exportListedWhole = 50_000
+
+    /// People per chunk of an export (a task local, like `exportListedWhole`).
+    @TaskLocal public static var exportChunk = 1000
+
+    /// The people with a position `inside`, `exportChunk` at a time in username order.
+    static func exportChunks(_ db: any SQLDatabase, inside: SQLQueryString, _ each: ([Person]) async throws -> Void) async throws {
+        let chunk = exportChunk
+        let listed = try await db.raw("""
+            SELECT DISTINCT x.person_id FROM positions x WHERE \(inside) LIMIT \(unsafeRaw: String(exportListedWhole + 1))
+            """).all().map { try $0.decode(column: "person_id", as: String.self) }
+        if listed.count <= exportListedWhole {
+            var people: [Person] = []
+            for start in stride(from: 0, to: listed.count, by: 500) {
+                let ids = Array(listed[start..<min(start + 500, listed.count)])
+                people += try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: ids))").all().map(Rows.person)
+            }
+            people.sort { $0.username < $1.username }
+            for start in stride(from: 0, to: people.count, by: chunk) {
+                try await each(Array(people[start..<min(start + chunk, people.count)]))
+            }
+            return
+        }
+        var after = ""
+        while true {
+            let people = try await db.raw("""
+                SELECT \(unsafeRaw: Rows.personColumns) FROM people p WHERE p.username > \(bind: after)
+                AND EXISTS (SELECT 1 FROM positions x WHERE x.person_id = p.id AND \(inside))
+                ORDER BY p.username LIMIT \(unsafeRaw: String(chunk))
+                """).all().map(Rows.person)
+            guard let last = people.last else { return }
+            try await each(people)
+            after = last.username
+        }
+    }
+
+    /// The positions of `people` inside the export's scope.
+    static func positions(_ db: any SQLDatabase, of people: [String], inside: SQLQueryString) async throws -> [PositionView] {
+        var out: [PositionView] = []
+        for start in stride(from: 0, to: people.count, by: 500) {
+            let ids = Array(people[start..<min(start + 500, people.count)])
+            out += try await db.raw("""
+                SELECT \(unsafeRaw: Rows.positionColumns) FROM positions x JOIN orgs o ON o.id = x.org_id
+                WHERE x.person_id IN (\(binds: ids)) AND \(inside)
+                """).all().map(Rows.position)
+        }
+        return out
+    }
+}
+
+/// Gathers an export's pieces into one `Data`.
+final class TextCollector: Sendable {
+    private let parts = Mutex(Data())
+    func append(_ s: String) { parts.withLock { $0.append(contentsOf: s.utf8) } }
+    var data: Data { parts.withLock { $0 } }
 }
