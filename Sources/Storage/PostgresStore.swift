@@ -48,35 +48,45 @@ public final class PostgresStore: Database {
     }
 
     /// Runs `body` on a pooled connection, or fails with `StorageError.noConnection` when none comes
-    /// within `leaseTimeout`. The pool's own lease waits as long as its connections keep failing; a child
-    /// task leases and lends the connection here, so that waiting can be cut short without `body`
-    /// (which need not be `Sendable`) leaving this task.
+    /// within `leaseTimeout`. The pool's own lease waits as long as its connections keep failing (until
+    /// its circuit breaker trips, after 15 s or more). So a separate task leases the connection and lends
+    /// it here: `body` (which need not be `Sendable`) stays in this task, and the wait can be cut short.
+    /// The lender is not a child task, so this caller never waits for it; a lender that gets its
+    /// connection after the caller gave up hands it straight back.
     private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let handoff = LeaseHandoff()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [client] in
-                do {
-                    try await client.withConnection { conn in
-                        guard handoff.offer(conn) else { return }
-                        await handoff.returned.wait()
-                    }
-                } catch {
-                    handoff.fail(error)
+        let lender = Task { [client] in
+            do {
+                try await client.withConnection { conn in
+                    guard handoff.offer(conn) else { return }
+                    await handoff.returned.wait()
                 }
+            } catch {
+                handoff.fail(error)
             }
-            group.addTask { [leaseTimeout] in
-                do { try await Task.sleep(for: leaseTimeout) } catch { return }
-                handoff.fail(StorageError.noConnection("no database connection within \(leaseTimeout)"))
-            }
-            defer {
-                handoff.returned.open()
-                group.cancelAll()
-            }
-            let conn = try await handoff.connection()
-            // Stops the timer; the lender only waits on `returned`, which cancellation does not end.
-            group.cancelAll()
-            return try await body(conn)
         }
+        let timer = Task { [leaseTimeout] in
+            do { try await Task.sleep(for: leaseTimeout) } catch { return }
+            handoff.fail(StorageError.noConnection("no database connection within \(leaseTimeout)"))
+        }
+        defer {
+            timer.cancel()
+            handoff.returned.open()
+        }
+        let conn: PostgresConnection
+        do {
+            conn = try await withTaskCancellationHandler {
+                try await handoff.connection()
+            } onCancel: {
+                handoff.fail(CancellationError())
+            }
+        } catch {
+            // Nobody will use the connection: stop waiting for one, if the pool still is.
+            lender.cancel()
+            throw error
+        }
+        timer.cancel()
+        return try await body(conn)
     }
 
     public var supportsNotify: Bool { true }
