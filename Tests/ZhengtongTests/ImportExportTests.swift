@@ -133,7 +133,7 @@ import Testing
     }
 
     /// An export lists a small scope whole and walks a large one in username order; both give the same
-    /// file, chunk boundaries included.
+    /// file, chunk boundaries and a name cache that keeps starting afresh included.
     @Test(arguments: Backend.available)
     func listingAndWalkingAScopeWriteTheSameFile(_ backend: Backend) async throws {
         let url = try await backend.freshDatabaseURL()
@@ -148,8 +148,11 @@ import Testing
                                     : try await directory.exportLDIF(orgId: nil, regionCode: nil, by: viewer)
                 }
                 let listed = try await export()
+                // With a name cache of three, it starts afresh at nearly every chunk.
                 let walked = try await DirectoryService.$exportListedWhole.withValue(2) {
-                    try await DirectoryService.$exportChunk.withValue(2) { try await export() }
+                    try await DirectoryService.$exportChunk.withValue(2) {
+                        try await DirectoryService.$exportNameCacheLimit.withValue(3) { try await export() }
+                    }
                 }
                 let text = String(decoding: listed, as: UTF8.self)
                 for name in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "tom", "oscar"] {

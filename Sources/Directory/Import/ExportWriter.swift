@@ -28,13 +28,18 @@ struct ExportWriter {
 /// most of theirs.
 struct OrgNameCache {
     private var names: [String: String] = [:]
-    static let limit = 100_000
 
     mutating func load(_ ids: some Sequence<String>, from db: any SQLDatabase) async throws {
-        let missing = Array(Set(ids.filter { names[$0] == nil }))
-        if names.count + missing.count > Self.limit { names = [:] }
-        for start in stride(from: 0, to: missing.count, by: 500) {
-            let chunk = Array(missing[start..<min(start + 500, missing.count)])
+        let wanted = Set(ids)
+        var missing = wanted.filter { names[$0] == nil }
+        if names.count + missing.count > DirectoryService.exportNameCacheLimit {
+            // Start afresh, keeping nothing: every name this chunk needs is read again.
+            names = [:]
+            missing = wanted
+        }
+        let ids = Array(missing)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
             for r in try await db.raw("SELECT id, name FROM orgs WHERE id IN (\(binds: chunk))").all() {
                 names[try r.decode(column: "id", as: String.self)] = try r.decode(column: "name", as: String.self)
             }

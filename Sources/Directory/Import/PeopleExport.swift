@@ -74,6 +74,9 @@ extension DirectoryService {
     /// People per chunk of an export (a task local, like `exportListedWhole`).
     @TaskLocal public static var exportChunk = 1000
 
+    /// Org names an export keeps at most before it starts its cache afresh (a task local too).
+    @TaskLocal public static var exportNameCacheLimit = 100_000
+
     /// The people with a position `inside`, `exportChunk` at a time in username order.
     static func exportChunks(_ db: any SQLDatabase, inside: SQLQueryString, _ each: ([Person]) async throws -> Void) async throws {
         let chunk = exportChunk
