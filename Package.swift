@@ -62,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "Events",
-            dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+            dependencies: ["ZhengtongCore", "Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Logging
 import SQLKit
 import Storage
 import Synchronization
+import ZhengtongCore
 
 /// Publishes committed events: directly on a single SQLite node; through PostgreSQL LISTEN/NOTIFY when
 /// several nodes share one database, so every node (this one included) delivers every event once.
@@ -45,9 +46,11 @@ public final class EventBus: Sendable {
     public func run() async {
         guard database.supportsNotify else { return }
         if let head = try? await EventLog.head(database) { delivered.withLock { if $0 < 0 { $0 = head } } }
+        let streak = FailureStreak()
         while !Task.isCancelled {
             do {
                 try await database.listen(channel: Self.channel, listening: { [self] in
+                    if streak.succeeded() { logger.info("event listener listening again") }
                     // Notifications sent while no connection listened (the first start, or the database
                     // gone for a while) are lost; what they announced is in the log.
                     guard let head = try? await EventLog.head(database) else { return }
@@ -59,7 +62,10 @@ public final class EventBus: Sendable {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                if let quiet = streak.failed() {
+                    logger.warning("event listener lost its connection; reconnecting",
+                                   metadata: ["error": "\(error)", "repeats_not_logged": "\(quiet)"])
+                }
                 try? await Task.sleep(for: .seconds(1))
             }
         }

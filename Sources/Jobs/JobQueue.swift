@@ -73,8 +73,17 @@ public final class JobQueue: Sendable {
 
     /// Polls for due jobs until cancelled.
     public func run(every interval: Duration = .milliseconds(250)) async {
+        let streak = FailureStreak()
         while !Task.isCancelled {
-            do { try await runDue() } catch { logger.warning("job poll failed", metadata: ["error": "\(error)"]) }
+            do {
+                try await runDue()
+                if streak.succeeded() { logger.info("job polling works again") }
+            } catch {
+                if Task.isCancelled { return }
+                if let quiet = streak.failed() {
+                    logger.warning("job poll failed", metadata: ["error": "\(error)", "repeats_not_logged": "\(quiet)"])
+                }
+            }
             try? await Task.sleep(for: interval)
         }
     }

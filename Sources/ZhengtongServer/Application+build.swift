@@ -104,12 +104,16 @@ struct DirectoryIndexService: Service {
     let logger: Logger
     func run() async throws {
         guard let index else { try? await gracefulShutdown(); return }
+        let streak = FailureStreak()
         await withDiscardingTaskGroup { group in
             group.addTask {
                 guard await gate.wait() else { return }
                 await index.run(
                     onBuilt: { people, took in logger.info("directory index built", metadata: ["people": "\(people)", "took": "\(took)"]) },
-                    onError: { error in logger.error("directory index", metadata: ["error": "\(error)"]) })
+                    onError: { error in
+                        guard let quiet = streak.failed() else { return }
+                        logger.error("directory index", metadata: ["error": "\(error)", "repeats_not_logged": "\(quiet)"])
+                    })
             }
             try? await gracefulShutdown()
             group.cancelAll()
