@@ -45,16 +45,21 @@ public final class EventBus: Sendable {
     /// Runs while the server runs: on PostgreSQL, turns notifications into local deliveries.
     public func run() async {
         guard database.supportsNotify else { return }
-        if let head = try? await EventLog.head(database) { delivered.withLock { if $0 < 0 { $0 = head } } }
         let streak = FailureStreak()
         while !Task.isCancelled {
             do {
                 try await database.listen(channel: Self.channel, listening: { [self] in
                     if streak.succeeded() { logger.info("event listener listening again") }
-                    // Notifications sent while no connection listened (the first start, or the database
-                    // gone for a while) are lost; what they announced is in the log.
-                    guard let head = try? await EventLog.head(database) else { return }
-                    await deliver(through: head)
+                    // Notifications sent while no connection listened (the database gone for a while)
+                    // are lost; what they announced is in the log. At the first start there is nothing
+                    // to catch up: live clients start from the head.
+                    let head = try await EventLog.head(database)
+                    let first = delivered.withLock { d -> Bool in
+                        guard d < 0 else { return false }
+                        d = head
+                        return true
+                    }
+                    if !first { await deliver(through: head) }
                 }) { [self] payload in
                     let parts = payload.split(separator: "-").compactMap { Int64($0) }
                     guard parts.count == 2 else { return }

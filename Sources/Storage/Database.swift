@@ -31,7 +31,7 @@ public protocol Database: Sendable {
     var supportsNotify: Bool { get }
     /// Calls `listening` once the server is listening on `channel`, then `handle` with each notification's
     /// payload until cancelled or disconnected.
-    func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+    func listen(channel: String, listening: @escaping @Sendable () async throws -> Void,
                 _ handle: @escaping @Sendable (String) async -> Void) async throws
 }
 

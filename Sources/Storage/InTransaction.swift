@@ -28,7 +28,7 @@ public struct InTransaction: Database {
     public func run() async {}
     public func close() async {}
     public var supportsNotify: Bool { false }
-    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+    public func listen(channel: String, listening: @escaping @Sendable () async throws -> Void,
                        _ handle: @escaping @Sendable (String) async -> Void) async throws {
         throw StorageError.unavailable("LISTEN is not available inside a transaction")
     }

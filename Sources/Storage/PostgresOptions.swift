@@ -5,7 +5,8 @@ import Foundation
 /// how long a query waits for a connection before it fails). Anything else is refused rather than ignored.
 public struct PostgresOptions: Sendable, Equatable {
     public var tls = PostgresTLS()
-    /// Connections this node may open; several nodes share the server's `max_connections`.
+    /// Connections this node may open, one of them always listening for events; several nodes share the
+    /// server's `max_connections`.
     public var maxConnections = 20
     /// How long one attempt to connect may take (libpq's `connect_timeout`).
     public var connectSeconds = 10
@@ -42,7 +43,8 @@ public struct PostgresOptions: Sendable, Equatable {
                 guard let path = item.value, !path.isEmpty else { throw StorageError.unavailable("sslrootcert needs a file path") }
                 tls.rootCertificate = path
             case "connect_timeout": connectSeconds = try count(item, 1...600)
-            case "pool_max_conns": maxConnections = try count(item, 1...1000)
+            // One connection per node listens for events for as long as it runs.
+            case "pool_max_conns": maxConnections = try count(item, 2...1000)
             case "pool_timeout": leaseSeconds = try count(item, 1...3600)
             default:
                 throw StorageError.unavailable("unknown database URL parameter \(item.name): the known ones are \(Self.known.joined(separator: ", "))")

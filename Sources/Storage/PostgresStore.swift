@@ -48,8 +48,9 @@ public final class PostgresStore: Database {
     }
 
     /// Runs `body` on a pooled connection, or fails with `StorageError.noConnection` when none comes
-    /// within `leaseTimeout`. The pool's own lease waits as long as its connections keep failing (until
-    /// its circuit breaker trips, after 15 s or more). So a separate task leases the connection and lends
+    /// within `leaseTimeout`, when the pool refuses, or when the connection dies under `body`. The
+    /// pool's own lease waits as long as its connections keep failing (until its circuit breaker trips,
+    /// after a minute). So a separate task leases the connection and lends
     /// it here: `body` (which need not be `Sendable`) stays in this task, and the wait can be cut short.
     /// The lender is not a child task, so this caller never waits for it; a lender that gets its
     /// connection after the caller gave up hands it straight back.
@@ -61,8 +62,12 @@ public final class PostgresStore: Database {
                     guard handoff.offer(conn) else { return }
                     await handoff.returned.wait()
                 }
+            } catch is CancellationError {
+                handoff.fail(CancellationError())
             } catch {
-                handoff.fail(error)
+                // The pool's own refusals (its circuit breaker trips after a minute of failed
+                // connections, or it is closing) mean the same to a caller as the timeout.
+                handoff.fail(StorageError.noConnection("no database connection: \(error)"))
             }
         }
         let timer = Task { [leaseTimeout] in
@@ -86,17 +91,26 @@ public final class PostgresStore: Database {
             throw error
         }
         timer.cancel()
-        return try await body(conn)
+        do {
+            return try await body(conn)
+        } catch let error as PSQLError where Self.lostConnection(error) {
+            // The connection died under the query: the database went away, not the request's fault.
+            throw StorageError.noConnection("the database connection was lost: \(error.code)")
+        }
+    }
+
+    static func lostConnection(_ error: PSQLError) -> Bool {
+        [.serverClosedConnection, .uncleanShutdown, .connectionError, .poolClosed, .clientClosedConnection].contains(error.code)
     }
 
     public var supportsNotify: Bool { true }
 
     /// Holds one pooled connection for as long as it listens.
-    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+    public func listen(channel: String, listening: @escaping @Sendable () async throws -> Void,
                        _ handle: @escaping @Sendable (String) async -> Void) async throws {
         try await client.withConnection { conn in
             try await conn.listen(on: channel) { notifications in
-                await listening()
+                try await listening()
                 for try await n in notifications { await handle(n.payload) }
             }
         }

@@ -89,7 +89,7 @@ public final class SQLiteStore: Database {
 
     public var supportsNotify: Bool { false }
 
-    public func listen(channel: String, listening: @escaping @Sendable () async -> Void,
+    public func listen(channel: String, listening: @escaping @Sendable () async throws -> Void,
                        _ handle: @escaping @Sendable (String) async -> Void) async throws {}
 
     public func run() async {

@@ -29,6 +29,16 @@ struct LoadTest: AsyncParsableCommand {
 
     func run() async throws {
         let http = HTTP(base: url)
+        do {
+            try await load(http)
+        } catch {
+            await http.shutdown()
+            throw error
+        }
+        await http.shutdown()
+    }
+
+    func load(_ http: HTTP) async throws {
         let adminToken = try await http.login(admin, adminPassword)
         print("listing \(connections) people…")
         var usernames: [String] = []
@@ -171,7 +181,6 @@ struct LoadTest: AsyncParsableCommand {
             stats.resetDings()
         }
         streams.cancel()
-        await http.shutdown()
     }
 
     /// Resident memory in KiB: all of it (`VmRSS`), or only the anonymous part (`RssAnon`), which leaves out

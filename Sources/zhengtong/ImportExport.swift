@@ -73,7 +73,10 @@ struct Export: AsyncParsableCommand {
         // Into a file beside the output, renamed over it when complete: a failed export leaves no half file.
         let partial = output.map { $0 + ".partial" }
         if let partial {
-            guard FileManager.default.createFile(atPath: partial, contents: nil) else { throw ValidationError("cannot write \(partial)") }
+            // Only its owner may read it: it holds mobiles and emails.
+            guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ValidationError("cannot write \(partial)")
+            }
         }
         let handle = try partial.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) } ?? FileHandle.standardOutput
         do {
@@ -91,8 +94,14 @@ struct Export: AsyncParsableCommand {
             throw error
         }
         if let output, let partial {
-            try handle.close()
-            guard rename(partial, output) == 0 else { throw ValidationError("cannot replace \(output)") }
+            do {
+                try handle.synchronize()
+                try handle.close()
+                guard rename(partial, output) == 0 else { throw ValidationError("cannot replace \(output): \(String(cString: strerror(errno)))") }
+            } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw error
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ import Testing
         #expect(try tls("postgresql://u@db.example/zt?sslmode=disable") == PostgresTLS(mode: .disable))
         #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?sslmode=sometimes") }
         #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?ssl=true") }
-        for bad in ["pool_max_conns=0", "pool_timeout=abc", "connect_timeout=-1", "pool_max_conns=5000"] {
+        for bad in ["pool_max_conns=0", "pool_max_conns=1", "pool_timeout=abc", "connect_timeout=-1", "pool_max_conns=5000"] {
             #expect(throws: StorageError.self) { try tls("postgres://u@db.example/zt?\(bad)") }
         }
         // What is logged keeps the TLS settings and never the password.
