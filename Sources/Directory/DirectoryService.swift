@@ -101,14 +101,14 @@ public struct DirectoryService: Sendable {
     public func subtreeOrgs(_ path: String, viewer: Viewer, limit: Int) async throws -> (orgs: [Org], members: [String: [String]]) {
         try await database.read { db in
             let orgs = try await db.raw("""
-                SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE path >= \(bind: path) AND path < \(bind: path + "\u{7F}")
+                SELECT \(unsafeRaw: Rows.orgColumns) FROM orgs WHERE \(PrivacySQL.under("path", [path]))
                 AND \(Self.orgVisible(viewer)) ORDER BY path LIMIT \(bind: limit)
                 """).all().map { try Rows.org($0) }
             // At the limit the caller refuses anyway: say so before reading every position.
             if orgs.count >= limit { return (orgs, [:]) }
             var members: [String: [String]] = [:]
             for row in try await db.raw("""
-                SELECT DISTINCT org_id, person_id FROM positions WHERE org_path >= \(bind: path) AND org_path < \(bind: path + "\u{7F}")
+                SELECT DISTINCT org_id, person_id FROM positions WHERE \(PrivacySQL.under("org_path", [path]))
                 ORDER BY org_id, person_id
                 """).all() {
                 members[try row.decode(column: "org_id", as: String.self), default: []].append(try row.decode(column: "person_id", as: String.self))

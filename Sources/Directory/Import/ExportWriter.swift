@@ -1,4 +1,5 @@
 import SQLKit
+import ZhengtongCore
 
 /// Collects an export's text and hands it on in pieces of about a megabyte, so that an export of a
 /// province (about 150 MB of text) never sits in memory whole.
@@ -37,10 +38,8 @@ struct OrgNameCache {
             names = [:]
             missing = wanted
         }
-        let ids = Array(missing)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            for r in try await db.raw("SELECT id, name FROM orgs WHERE id IN (\(binds: chunk))").all() {
+        for chunk in Array(missing).chunks(of: 500) {
+            for r in try await db.raw("SELECT id, name FROM orgs WHERE id IN (\(binds: Array(chunk)))").all() {
                 names[try r.decode(column: "id", as: String.self)] = try r.decode(column: "name", as: String.self)
             }
         }

@@ -78,7 +78,7 @@ extension DirectoryService {
             try await Self.exportChunks(db, inside: inside) { people in
                 let byPerson = Dictionary(grouping: try await Self.positions(db, of: people.map(\.id), inside: inside), by: \.personId)
                 for p in people {
-                    let ps = (byPerson[p.id] ?? []).sorted { a, b in (a.main ? 0 : 1, a.order, a.id) < (b.main ? 0 : 1, b.order, b.id) }
+                    let ps = byPerson[p.id] ?? []
                     guard let home = ps.first, let org = byId[home.orgId] else { continue }
                     var attrs: [(String, String)] = [("objectClass", "top"), ("objectClass", "person"), ("objectClass", "organizationalPerson"),
                                                      ("objectClass", "inetOrgPerson"), ("uid", p.username), ("cn", p.name),
@@ -98,9 +98,9 @@ extension DirectoryService {
 
     /// The whole LDIF at once, for callers that want it in memory (tests, small subtrees).
     public func exportLDIF(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
-        let collected = TextCollector()
-        try await exportLDIF(orgId: orgId, regionCode: regionCode, by: viewer) { collected.append($0) }
-        return collected.data
+        var data = Data()
+        try await exportLDIF(orgId: orgId, regionCode: regionCode, by: viewer) { data.append(contentsOf: $0.utf8) }
+        return data
     }
 
     /// `attr: value`, or `attr:: base64` for anything that is not a safe ASCII string (RFC 2849).

@@ -1,6 +1,5 @@
 import Foundation
 import SQLKit
-import Synchronization
 import Storage
 import ZhengtongCore
 
@@ -46,8 +45,7 @@ extension DirectoryService {
                 let byPerson = Dictionary(grouping: try await Self.positions(db, of: people.map(\.id), inside: inside), by: \.personId)
                 try await names.load(byPerson.values.joined().flatMap { $0.orgPath.split(separator: "/").map(String.init) }, from: db)
                 for p in people {
-                    let rows = (byPerson[p.id] ?? []).sorted { a, b in (a.main ? 0 : 1, a.order, a.id) < (b.main ? 0 : 1, b.order, b.id) }
-                    for x in rows {
+                    for x in byPerson[p.id] ?? [] {
                         let path = x.orgPath.split(separator: "/").map { names[String($0)] ?? String($0) }.joined(separator: "/")
                         try await out.add(CSV.line([p.username, p.name, p.mobile ?? "", p.email ?? "", p.rank ?? "", x.regionCode, path,
                                                     x.title ?? "", flag(x.leader), x.roles.joined(separator: ";"), flag(p.seniorMode),
@@ -61,9 +59,9 @@ extension DirectoryService {
 
     /// The whole people file at once, for callers that want it in memory (tests, small subtrees).
     public func exportPeople(orgId: String?, regionCode: String?, by viewer: Viewer) async throws -> Data {
-        let collected = TextCollector()
-        try await exportPeople(orgId: orgId, regionCode: regionCode, by: viewer) { collected.append($0) }
-        return collected.data
+        var data = Data()
+        try await exportPeople(orgId: orgId, regionCode: regionCode, by: viewer) { data.append(contentsOf: $0.utf8) }
+        return data
     }
 
     /// Below this many people an export's scope is listed whole and sorted in memory; above it, people
@@ -85,14 +83,11 @@ extension DirectoryService {
             """).all().map { try $0.decode(column: "person_id", as: String.self) }
         if listed.count <= exportListedWhole {
             var people: [Person] = []
-            for start in stride(from: 0, to: listed.count, by: 500) {
-                let ids = Array(listed[start..<min(start + 500, listed.count)])
-                people += try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: ids))").all().map(Rows.person)
+            for ids in listed.chunks(of: 500) {
+                people += try await db.raw("SELECT \(unsafeRaw: Rows.personColumns) FROM people WHERE id IN (\(binds: Array(ids)))").all().map(Rows.person)
             }
             people.sort { $0.username < $1.username }
-            for start in stride(from: 0, to: people.count, by: chunk) {
-                try await each(Array(people[start..<min(start + chunk, people.count)]))
-            }
+            for piece in people.chunks(of: chunk) { try await each(Array(piece)) }
             return
         }
         var after = ""
@@ -108,23 +103,17 @@ extension DirectoryService {
         }
     }
 
-    /// The positions of `people` inside the export's scope.
+    /// The positions of `people` inside the export's scope, each person's main one first, then in
+    /// display order.
     static func positions(_ db: any SQLDatabase, of people: [String], inside: SQLQueryString) async throws -> [PositionView] {
         var out: [PositionView] = []
-        for start in stride(from: 0, to: people.count, by: 500) {
-            let ids = Array(people[start..<min(start + 500, people.count)])
+        for ids in people.chunks(of: 500) {
             out += try await db.raw("""
                 SELECT \(unsafeRaw: Rows.positionColumns) FROM positions x JOIN orgs o ON o.id = x.org_id
-                WHERE x.person_id IN (\(binds: ids)) AND \(inside)
+                WHERE x.person_id IN (\(binds: Array(ids))) AND \(inside)
+                ORDER BY x.person_id, x.is_main DESC, x.display_order, x.id
                 """).all().map(Rows.position)
         }
         return out
     }
-}
-
-/// Gathers an export's pieces into one `Data`.
-final class TextCollector: Sendable {
-    private let parts = Mutex(Data())
-    func append(_ s: String) { parts.withLock { $0.append(contentsOf: s.utf8) } }
-    var data: Data { parts.withLock { $0 } }
 }
